@@ -1,0 +1,51 @@
+"""The environments this app synthesizes. Add one by adding an entry to ``ENVIRONMENTS``.
+
+Only what differs from the safe defaults in ``settings.py`` is written here.
+"""
+
+from __future__ import annotations
+
+from config.settings import (
+    EncryptionSettings,
+    EnvironmentConfig,
+    NetworkSettings,
+    ObservabilitySettings,
+)
+
+DEV = EnvironmentConfig(
+    name="dev",
+    deletion_protection=False,  # dev must stay destroyable by `cdktf destroy`
+    network=NetworkSettings(
+        vpc_cidr="10.10.0.0/16",
+        public_subnet_cidrs=("10.10.0.0/24", "10.10.1.0/24"),
+        private_subnet_cidrs=("10.10.10.0/24", "10.10.11.0/24"),
+        nat_gateway_per_az=False,  # one NAT (~32 USD/month) is enough where an AZ outage is tolerable
+    ),
+    encryption=EncryptionSettings(key_deletion_window_days=7),
+    observability=ObservabilitySettings(log_retention_days=30),
+)
+
+STAGING = EnvironmentConfig(
+    name="staging",
+    network=NetworkSettings(
+        vpc_cidr="10.20.0.0/16",
+        public_subnet_cidrs=("10.20.0.0/24", "10.20.1.0/24"),
+        private_subnet_cidrs=("10.20.10.0/24", "10.20.11.0/24"),
+        nat_gateway_per_az=False,
+    ),
+    observability=ObservabilitySettings(log_retention_days=90),
+)
+
+PROD = EnvironmentConfig(
+    name="prod",
+    network=NetworkSettings(
+        vpc_cidr="10.30.0.0/16",
+        public_subnet_cidrs=("10.30.0.0/24", "10.30.1.0/24"),
+        private_subnet_cidrs=("10.30.10.0/24", "10.30.11.0/24"),
+        flow_log_max_aggregation_seconds=60,
+    ),
+    # HIPAA asks that audit records be kept six years (164.316(b)(2)); 2192 days covers it.
+    observability=ObservabilitySettings(log_retention_days=2192, alarm_email="oncall@healthtech.example"),
+)
+
+ENVIRONMENTS: dict[str, EnvironmentConfig] = {cfg.name: cfg for cfg in (DEV, STAGING, PROD)}

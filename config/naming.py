@@ -1,0 +1,122 @@
+"""The single source of physical names, each checked against its AWS limit.
+
+Components never format a name by hand: they ask a :class:`Namer` for one of the kinds listed in
+:data:`NAME_RULES`. Because the catalogue is closed, validation can check every name an
+environment will produce before anything is synthesized.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+PROJECT = "healthtech"
+
+
+@dataclass(frozen=True)
+class NameRule:
+    """How a kind of name is built and what AWS accepts for it."""
+
+    aws_resource: str
+    max_length: int
+    pattern: str = r"^[a-zA-Z0-9-]+$"
+    template: str = "{project}-{type}-{env}"
+
+
+_S3 = r"^[a-z0-9][a-z0-9-]*[a-z0-9]$"
+
+# type -> rule. The key is the {type} segment of ``healthtech-{type}-{env}``.
+NAME_RULES: dict[str, NameRule] = {
+    "vpc": NameRule("VPC Name tag", 255),
+    "igw": NameRule("internet gateway Name tag", 255),
+    "public-subnet": NameRule("subnet Name tag", 255, template="{project}-{type}-{index}-{env}"),
+    "private-subnet": NameRule("subnet Name tag", 255, template="{project}-{type}-{index}-{env}"),
+    "public-rt": NameRule("route table Name tag", 255),
+    "private-rt": NameRule("route table Name tag", 255, template="{project}-{type}-{index}-{env}"),
+    "nat-eip": NameRule("Elastic IP Name tag", 255, template="{project}-{type}-{index}-{env}"),
+    "nat": NameRule("NAT gateway Name tag", 255, template="{project}-{type}-{index}-{env}"),
+    "default-sg": NameRule("default security group Name tag", 255),
+    "alb-sg": NameRule("security group name", 255),
+    "ecs-sg": NameRule("security group name", 255),
+    "rds-sg": NameRule("security group name", 255),
+    "efs-sg": NameRule("security group name", 255),
+    "flow-logs": NameRule("VPC flow log Name tag", 255),
+    "flow-logs-role": NameRule("IAM role name", 64, pattern=r"^[\w+=,.@-]+$"),
+    "flow-logs-log-group": NameRule(
+        "CloudWatch log group name", 512, pattern=r"^[\w./#-]+$", template="/{project}/{env}/vpc-flow-logs"
+    ),
+    "key": NameRule("KMS key description", 8192, template="{project}-{purpose}-key-{env}"),
+    "key-alias": NameRule(
+        "KMS alias name", 256, pattern=r"^alias/[a-zA-Z0-9/_-]+$", template="alias/{project}-{purpose}-{env}"
+    ),
+    # Reserved for the layers that follow; validated now so a new environment fails early.
+    "alb": NameRule("application load balancer name", 32),
+    "tg": NameRule("target group name", 32),
+    "artifacts": NameRule("S3 bucket name", 63, pattern=_S3, template="{project}-{type}-{env}-{account}"),
+}
+
+# Longest value {account} (a 12-digit AWS account id) can take; used when validating bucket names.
+_ACCOUNT_PLACEHOLDER = "0" * 12
+KEY_PURPOSES: tuple[str, ...] = ("rds", "efs", "logs", "s3")
+
+
+class PhysicalNameError(ValueError):
+    """A generated name breaks its AWS limit."""
+
+
+@dataclass(frozen=True)
+class Namer:
+    """Produces ``healthtech-{type}-{env}`` names, checked against AWS limits."""
+
+    environment: str
+
+    def name(self, kind: str, *, index: int | None = None, purpose: str | None = None, account: str = "") -> str:
+        rule = NAME_RULES.get(kind)
+        if rule is None:
+            raise KeyError(f"unknown name kind {kind!r}; add it to NAME_RULES (known: {', '.join(NAME_RULES)})")
+        value = rule.template.format(
+            project=PROJECT,
+            type=kind,
+            env=self.environment,
+            index="" if index is None else index,
+            purpose=purpose or "",
+            account=account,
+        )
+        problem = check_name(kind, value if "${" not in value else _strip_tokens(value))
+        if problem:
+            raise PhysicalNameError(problem)
+        return value
+
+    def every_name(self) -> list[tuple[str, str]]:
+        """(kind, name) for every name this environment can produce, tokens replaced by their longest value."""
+        out: list[tuple[str, str]] = []
+        for kind, rule in NAME_RULES.items():
+            purposes = KEY_PURPOSES if "{purpose}" in rule.template else (None,)
+            for purpose in purposes:
+                value = rule.template.format(
+                    project=PROJECT,
+                    type=kind,
+                    env=self.environment,
+                    index=2,
+                    purpose=purpose or "",
+                    account=_ACCOUNT_PLACEHOLDER,
+                )
+                out.append((kind, value))
+        return out
+
+
+def _strip_tokens(value: str) -> str:
+    # An unresolved CDKTF token (e.g. the account id) stands in for a 12-digit account id.
+    return re.sub(r"\$\{[^}]*\}", _ACCOUNT_PLACEHOLDER, value)
+
+
+def check_name(kind: str, value: str) -> str | None:
+    """Return a message when ``value`` breaks the AWS rule for ``kind``, else None."""
+    rule = NAME_RULES[kind]
+    if len(value) > rule.max_length:
+        return (
+            f"{rule.aws_resource} {value!r} is {len(value)} characters; AWS allows at most {rule.max_length}"
+        )
+    if not re.match(rule.pattern, value):
+        return f"{rule.aws_resource} {value!r} must match {rule.pattern}"
+    return None

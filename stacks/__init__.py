@@ -1,0 +1,1 @@
+"""Stacks wire components together: provider, backend, components, outputs. No resource lives here."""

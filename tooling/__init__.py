@@ -1,0 +1,17 @@
+"""Developer tooling: Terraform CLI config, the local AWS endpoint, and helpers shared by tests."""
+
+import os
+
+# jsii prints a large banner on every import under an end-of-life Node (20 on these machines). The
+# variables take the Node major versions to silence; listing them here keeps users' output clean.
+_QUIET_NODE_MAJORS = "18,19,20,21"
+
+
+def quiet_jsii() -> None:
+    """Silence jsii's Node support banners for this process and the ones it starts."""
+    for variable in (
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION",
+        "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION",
+        "JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION",
+    ):
+        os.environ.setdefault(variable, _QUIET_NODE_MAJORS)

@@ -1,0 +1,258 @@
+"""The local AWS endpoint (moto on loopback) and Terraform runs against it.
+
+    python -m tooling.local up [ENV]      start moto, create state bucket + lock table, synthesize,
+                                          apply ENV (default dev) and print its outputs
+    python -m tooling.local drift [ENV]   plan with -detailed-exitcode (0 clean, 2 drift, 1 error)
+    python -m tooling.local down [ENV]    destroy ENV and stop the server that `up` started
+
+Only the server this tool started (its pid and command line recorded in .local/moto.json) is stopped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from config import EnvironmentConfig
+from tooling.terraform_cli import terraform_env, write_cli_config
+
+ROOT = Path(__file__).resolve().parent.parent
+STATE_DIR = ROOT / ".local"
+DEFAULT_PORT = 5055
+ENV_PORT = "HEALTHTECH_LOCAL_PORT"
+_MARKER = "tooling.moto_server"
+
+
+@dataclass(frozen=True)
+class LocalServer:
+    pid: int
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/moto-api/", timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def start_server(port: int, *, log_path: Path, timeout: float = 60.0) -> LocalServer:
+    """Start moto with our patches on 127.0.0.1:``port`` and wait until it answers."""
+    with socket.socket() as s:
+        if s.connect_ex(("127.0.0.1", port)) == 0:
+            raise RuntimeError(f"port {port} is already in use; set {ENV_PORT} to a free port")
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", _MARKER, "--port", str(port)],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # a Ctrl-C in the caller's terminal does not kill it mid-destroy
+        )
+    server = LocalServer(process.pid, port)
+    deadline = time.monotonic() + timeout
+    while not _answers(server.url):
+        if process.poll() is not None:
+            raise RuntimeError(f"the local endpoint exited with {process.returncode}; see {log_path}")
+        if time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"the local endpoint did not answer within {timeout:.0f}s; see {log_path}")
+        time.sleep(0.2)
+    return server
+
+
+def stop_server(server: LocalServer, timeout: float = 10.0) -> None:
+    """Stop ``server`` if, and only if, its pid still runs our launcher."""
+    if not _is_ours(server.pid):
+        return
+    os.kill(server.pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while _is_ours(server.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if _is_ours(server.pid):
+        os.kill(server.pid, signal.SIGKILL)
+    try:
+        os.waitpid(server.pid, os.WNOHANG)  # reap it when it is our child
+    except ChildProcessError:
+        pass
+
+
+def _is_ours(pid: int) -> bool:
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return _MARKER.encode() in cmdline and "State:\tZ" not in status
+
+
+def boto_client(server_url: str, service: str, region: str) -> Any:
+    import boto3
+
+    return boto3.client(
+        service, endpoint_url=server_url, region_name=region, aws_access_key_id="local", aws_secret_access_key="local"
+    )
+
+
+def bootstrap_state(server_url: str, *, bucket: str, lock_table: str, region: str) -> None:
+    """Create the state bucket and lock table on the local endpoint (idempotent)."""
+    s3 = boto_client(server_url, "s3", region)
+    if bucket not in {b["Name"] for b in s3.list_buckets().get("Buckets", [])}:
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    dynamodb = boto_client(server_url, "dynamodb", region)
+    if lock_table not in dynamodb.list_tables()["TableNames"]:
+        dynamodb.create_table(
+            TableName=lock_table,
+            AttributeDefinitions=[{"AttributeName": "LockID", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "LockID", "KeyType": "HASH"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+
+
+class Terraform:
+    """Terraform on one synthesized stack directory, with our CLI config."""
+
+    def __init__(self, stack_dir: Path, cli_config: Path) -> None:
+        self.stack_dir = stack_dir
+        self.env = terraform_env(cli_config)
+
+    def run(self, *args: str, check: bool = True, capture: bool = False) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["terraform", f"-chdir={self.stack_dir}", *args],
+            env=self.env,
+            check=check,
+            text=True,
+            capture_output=capture,
+        )
+
+    def init(self) -> None:
+        self.run("init", "-input=false", "-reconfigure", capture=True)
+
+    def apply(self) -> None:
+        self.run("apply", "-input=false", "-auto-approve")
+
+    def plan_exit_code(self) -> int:
+        """0 no changes, 2 changes (drift), 1 error: Terraform's -detailed-exitcode."""
+        return self.run("plan", "-input=false", "-detailed-exitcode", "-lock-timeout=60s", check=False).returncode
+
+    def outputs(self) -> dict[str, Any]:
+        raw = json.loads(self.run("output", "-json", capture=True).stdout)
+        return {name: entry["value"] for name, entry in raw.items()}
+
+    def destroy(self) -> None:
+        self.run("destroy", "-input=false", "-auto-approve")
+
+
+def synthesize_local(environment: str, server_url: str, outdir: Path) -> tuple[EnvironmentConfig, Path]:
+    """Synthesize ``environment`` in local mode into ``outdir``; return its config and stack directory."""
+    from main import selected_configs, synthesize
+
+    (config,) = selected_configs({"HEALTHTECH_ENVIRONMENTS": environment})
+    (name,) = synthesize([config], outdir, local_endpoint=server_url)
+    return config, outdir / "stacks" / name
+
+
+def _record_path() -> Path:
+    return STATE_DIR / "moto.json"
+
+
+def _load_record() -> LocalServer | None:
+    try:
+        data = json.loads(_record_path().read_text())
+    except (OSError, ValueError):
+        return None
+    server = LocalServer(int(data["pid"]), int(data["port"]))
+    return server if _is_ours(server.pid) else None
+
+
+def up(environment: str) -> dict[str, Any]:
+    server = _load_record()
+    if server is None:
+        port = int(os.environ.get(ENV_PORT, DEFAULT_PORT))
+        server = start_server(port, log_path=STATE_DIR / "moto.log")
+        _record_path().write_text(json.dumps({"pid": server.pid, "port": server.port}))
+        print(f"local AWS endpoint started at {server.url} (pid {server.pid})")
+    config, stack_dir = synthesize_local(environment, server.url, STATE_DIR / "cdktf.out")
+    bootstrap_state(server.url, bucket=config.state.bucket, lock_table=config.state.lock_table,
+                    region=config.state.region)
+    terraform = Terraform(stack_dir, write_cli_config(ROOT / ".terraform-cli.hcl"))
+    terraform.init()
+    terraform.apply()
+    return terraform.outputs()
+
+
+def down(environment: str) -> None:
+    server = _load_record()
+    stack_dir = STATE_DIR / "cdktf.out" / "stacks" / f"healthtech-{environment}"
+    if server is not None and stack_dir.is_dir():
+        terraform = Terraform(stack_dir, write_cli_config(ROOT / ".terraform-cli.hcl"))
+        terraform.init()
+        terraform.destroy()
+    if server is not None:
+        stop_server(server)
+        print(f"local AWS endpoint (pid {server.pid}) stopped")
+    else:
+        print("no local AWS endpoint started by this tool is running")
+    _record_path().unlink(missing_ok=True)
+
+
+def drift(environment: str) -> int:
+    server = _load_record()
+    if server is None:
+        print("no local AWS endpoint is running; run `python -m tooling.local up` first", file=sys.stderr)
+        return 1
+    stack_dir = STATE_DIR / "cdktf.out" / "stacks" / f"healthtech-{environment}"
+    terraform = Terraform(stack_dir, write_cli_config(ROOT / ".terraform-cli.hcl"))
+    terraform.init()
+    code = terraform.plan_exit_code()
+    print({0: "no drift", 2: "drift: the plan has changes"}.get(code, "plan failed"))
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    from tooling import quiet_jsii
+
+    quiet_jsii()
+    parser = argparse.ArgumentParser(prog="python -m tooling.local", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=("up", "drift", "down"))
+    parser.add_argument("environment", nargs="?", default="dev")
+    args = parser.parse_args(argv)
+    if args.command == "up":
+        outputs = up(args.environment)
+        print(f"\nOutputs of healthtech-{args.environment} on the local endpoint:")
+        for name, value in sorted(outputs.items()):
+            print(f"  {name} = {value}")
+        return 0
+    if args.command == "drift":
+        return drift(args.environment)
+    down(args.environment)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
