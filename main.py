@@ -15,8 +15,14 @@ import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from config import ENVIRONMENTS, ConfigError, EnvironmentConfig, select
+
+if TYPE_CHECKING:
+    from cdktf import App
+
+    from stacks.platform_stack import PlatformStack
 
 ENV_SELECT = "HEALTHTECH_ENVIRONMENTS"
 ENV_LOCAL_ENDPOINT = "HEALTHTECH_LOCAL_ENDPOINT"
@@ -30,6 +36,17 @@ def selected_configs(
     return select(registry, requested.split(",") if requested else None)
 
 
+def build_stacks(
+    app: App, configs: list[EnvironmentConfig], *, local_endpoint: str | None = None
+) -> list[PlatformStack]:
+    """One ``PlatformStack`` per config in ``app``, in local mode when ``local_endpoint`` is given."""
+    from stacks.local_endpoint import LocalEndpoint
+    from stacks.platform_stack import PlatformStack
+
+    local = LocalEndpoint(url=local_endpoint) if local_endpoint else None
+    return [PlatformStack(app, cfg, local=local) for cfg in configs]
+
+
 def synthesize(configs: list[EnvironmentConfig], outdir: Path, *, local_endpoint: str | None = None) -> list[str]:
     """Build and synthesize one stack per config into ``outdir``, replaced whole only on success."""
     # Imported here so that configuration errors are reported without loading the provider bindings.
@@ -38,16 +55,12 @@ def synthesize(configs: list[EnvironmentConfig], outdir: Path, *, local_endpoint
     quiet_jsii()
     from cdktf import App
 
-    from stacks.local_endpoint import LocalEndpoint
-    from stacks.platform_stack import PlatformStack
-
     outdir = outdir.resolve()
     outdir.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=f".{outdir.name}-", dir=outdir.parent))
     try:
         app = App(outdir=str(scratch))
-        local = LocalEndpoint(url=local_endpoint) if local_endpoint else None
-        stacks = [PlatformStack(app, cfg, local=local) for cfg in configs]
+        stacks = build_stacks(app, configs, local_endpoint=local_endpoint)
         app.synth()
         _replace(outdir, scratch)
     finally:
@@ -64,9 +77,9 @@ def _replace(target: Path, new: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def main(environ: Mapping[str, str] = os.environ) -> int:
+def main(environ: Mapping[str, str] = os.environ, registry: Mapping[str, EnvironmentConfig] = ENVIRONMENTS) -> int:
     try:
-        configs = selected_configs(environ)
+        configs = selected_configs(environ, registry)
     except ConfigError as error:
         print(f"synth refused, nothing written: {error}", file=sys.stderr)
         return 2

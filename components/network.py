@@ -178,12 +178,13 @@ class Network(Construct):
             cidr_blocks=[ANYWHERE_V4],
             description="tasks to AWS APIs (ECR, Secrets Manager, CloudWatch) through the NAT",
         )
-        self.allow(source=self.alb_security_group, target=self.ecs_security_group, port=settings.app_port,
-                   label="alb-to-ecs")
-        self.allow(source=self.ecs_security_group, target=self.rds_security_group, port=POSTGRES_PORT,
-                   label="ecs-to-rds")
-        self.allow(source=self.ecs_security_group, target=self.efs_security_group, port=NFS_PORT,
-                   label="ecs-to-efs")
+        self.allow(
+            source=self.alb_security_group, target=self.ecs_security_group, port=settings.app_port, label="alb-to-ecs"
+        )
+        self.allow(
+            source=self.ecs_security_group, target=self.rds_security_group, port=POSTGRES_PORT, label="ecs-to-rds"
+        )
+        self.allow(source=self.ecs_security_group, target=self.efs_security_group, port=NFS_PORT, label="ecs-to-efs")
 
     def allow(self, *, source: SecurityGroup, target: SecurityGroup, port: int, label: str) -> None:
         """Allow TCP ``port`` from ``source`` to ``target``: egress on one, ingress on the other, SG to SG."""

@@ -114,9 +114,7 @@ def check_name(kind: str, value: str) -> str | None:
     """Return a message when ``value`` breaks the AWS rule for ``kind``, else None."""
     rule = NAME_RULES[kind]
     if len(value) > rule.max_length:
-        return (
-            f"{rule.aws_resource} {value!r} is {len(value)} characters; AWS allows at most {rule.max_length}"
-        )
+        return f"{rule.aws_resource} {value!r} is {len(value)} characters; AWS allows at most {rule.max_length}"
     if not re.match(rule.pattern, value):
         return f"{rule.aws_resource} {value!r} must match {rule.pattern}"
     return None

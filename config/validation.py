@@ -20,8 +20,30 @@ BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 DYNAMODB_TABLE = re.compile(r"^[a-zA-Z0-9_.-]{3,255}$")
 # Values accepted by CloudWatch Logs PutRetentionPolicy (0 = never expire is excluded on purpose:
 # HIPAA audit logs need a defined retention, and the GDPR wants it bounded).
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
-                      2557, 2922, 3288, 3653)
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
 
 
 class ConfigError(ValueError):
@@ -62,20 +84,26 @@ def select(registry: Mapping[str, EnvironmentConfig], requested: Iterable[str] |
 def _problems(cfg: EnvironmentConfig) -> Iterable[str]:
     env = f"environment {cfg.name!r}"
     if not ENVIRONMENT_NAME.match(cfg.name):
-        yield (f"{env}: name: {cfg.name!r} is not allowed; use lowercase letters, digits and single hyphens, "
-               "starting with a letter (e.g. dev, staging, prod, qa-2)")
+        yield (
+            f"{env}: name: {cfg.name!r} is not allowed; use lowercase letters, digits and single hyphens, "
+            "starting with a letter (e.g. dev, staging, prod, qa-2)"
+        )
         return  # every name below derives from it, so further messages would only repeat this one
     if not REGION.match(cfg.region):
         yield f"{env}: region: {cfg.region!r} is not an AWS region code (e.g. eu-south-1)"
     yield from _name_problems(cfg)
     yield from _network_problems(cfg)
     if not 7 <= cfg.encryption.key_deletion_window_days <= 30:
-        yield (f"{env}: encryption.key_deletion_window_days: {cfg.encryption.key_deletion_window_days} "
-               "is not allowed; AWS KMS accepts 7 to 30")
+        yield (
+            f"{env}: encryption.key_deletion_window_days: {cfg.encryption.key_deletion_window_days} "
+            "is not allowed; AWS KMS accepts 7 to 30"
+        )
     retention = cfg.observability.log_retention_days
     if retention not in LOG_RETENTION_DAYS:
-        yield (f"{env}: observability.log_retention_days: {retention} is not allowed; "
-               f"CloudWatch accepts {', '.join(map(str, LOG_RETENTION_DAYS))}")
+        yield (
+            f"{env}: observability.log_retention_days: {retention} is not allowed; "
+            f"CloudWatch accepts {', '.join(map(str, LOG_RETENTION_DAYS))}"
+        )
     email = cfg.observability.alarm_email
     if email is not None and not EMAIL.match(email):
         yield f"{env}: observability.alarm_email: {email!r} is not an email address (e.g. oncall@example.com)"
@@ -110,8 +138,10 @@ def _network_problems(cfg: EnvironmentConfig) -> Iterable[str]:
             yield f"{env}: network.availability_zones: {az!r} is not a zone of region {cfg.region} (e.g. {cfg.region}a)"
 
     subnets: list[tuple[str, ipaddress.IPv4Network]] = []
-    for label, cidrs in (("public_subnet_cidrs", net.public_subnet_cidrs),
-                         ("private_subnet_cidrs", net.private_subnet_cidrs)):
+    for label, cidrs in (
+        ("public_subnet_cidrs", net.public_subnet_cidrs),
+        ("private_subnet_cidrs", net.private_subnet_cidrs),
+    ):
         field = f"network.{label}"
         if len(cidrs) != len(azs):
             yield f"{env}: {field}: {list(cidrs)} has {len(cidrs)}; one per availability zone ({len(azs)}) is required"
@@ -126,16 +156,20 @@ def _network_problems(cfg: EnvironmentConfig) -> Iterable[str]:
                 yield f"{env}: {field}: {cidr!r} is outside the VPC {net.vpc_cidr}"
             subnets.append((f"{field} {cidr}", subnet))
     for i, (a_label, a) in enumerate(subnets):
-        for b_label, b in subnets[i + 1:]:
+        for b_label, b in subnets[i + 1 :]:
             if a.overlaps(b):
                 yield f"{env}: {b_label} overlaps {a_label}; subnets must not overlap"
 
     if not 1024 <= net.app_port <= 65535:
-        yield (f"{env}: network.app_port: {net.app_port} is not allowed; use 1024-65535 "
-               "(the containers run as a non-root user, which cannot bind lower ports)")
+        yield (
+            f"{env}: network.app_port: {net.app_port} is not allowed; use 1024-65535 "
+            "(the containers run as a non-root user, which cannot bind lower ports)"
+        )
     if net.flow_log_max_aggregation_seconds not in (60, 600):
-        yield (f"{env}: network.flow_log_max_aggregation_seconds: {net.flow_log_max_aggregation_seconds} "
-               "is not allowed; AWS accepts 60 or 600")
+        yield (
+            f"{env}: network.flow_log_max_aggregation_seconds: {net.flow_log_max_aggregation_seconds} "
+            "is not allowed; AWS accepts 60 or 600"
+        )
 
 
 def _state_problems(cfg: EnvironmentConfig) -> Iterable[str]:
@@ -144,11 +178,17 @@ def _state_problems(cfg: EnvironmentConfig) -> Iterable[str]:
     if not state.bucket:
         yield f"{env}: state.bucket: must be set to the S3 bucket that holds Terraform state"
     elif not BUCKET.match(state.bucket) or ".." in state.bucket:
-        yield f"{env}: state.bucket: {state.bucket!r} is not a valid S3 bucket name (3-63 lowercase letters, digits, '.', '-')"
+        yield (
+            f"{env}: state.bucket: {state.bucket!r} is not a valid S3 bucket name "
+            "(3-63 lowercase letters, digits, '.', '-')"
+        )
     if not state.lock_table:
         yield f"{env}: state.lock_table: must be set to the DynamoDB table used for state locking"
     elif not DYNAMODB_TABLE.match(state.lock_table):
-        yield f"{env}: state.lock_table: {state.lock_table!r} is not a valid DynamoDB table name (3-255 of a-z A-Z 0-9 _ . -)"
+        yield (
+            f"{env}: state.lock_table: {state.lock_table!r} is not a valid DynamoDB table name "
+            "(3-255 of a-z A-Z 0-9 _ . -)"
+        )
     if not REGION.match(state.region):
         yield f"{env}: state.region: {state.region!r} is not an AWS region code (e.g. eu-south-1)"
     if not re.fullmatch(r"[a-zA-Z0-9_-]+(/[a-zA-Z0-9_-]+)*", state.key_prefix):

@@ -11,9 +11,27 @@ from typing import Any
 
 # Every service the topology talks to; the provider sends each to the one local endpoint.
 SERVICES: tuple[str, ...] = (
-    "acm", "appautoscaling", "cloudwatch", "codebuild", "codepipeline", "codestarconnections", "dynamodb",
-    "ec2", "ecr", "ecs", "efs", "elbv2", "events", "iam", "kms", "logs", "rds", "s3", "secretsmanager",
-    "sns", "sts",
+    "acm",
+    "appautoscaling",
+    "cloudwatch",
+    "codebuild",
+    "codepipeline",
+    "codestarconnections",
+    "dynamodb",
+    "ec2",
+    "ecr",
+    "ecs",
+    "efs",
+    "elbv2",
+    "events",
+    "iam",
+    "kms",
+    "logs",
+    "rds",
+    "s3",
+    "secretsmanager",
+    "sns",
+    "sts",
 )
 # Not secrets: moto accepts any key pair, and these never reach a real-AWS stack.
 LOCAL_ACCESS_KEY = "local"

@@ -11,6 +11,7 @@ Only the server this tool started (its pid and command line recorded in .local/m
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -94,10 +95,8 @@ def stop_server(server: LocalServer, timeout: float = 10.0) -> None:
         time.sleep(0.1)
     if _is_ours(server.pid):
         os.kill(server.pid, signal.SIGKILL)
-    try:
-        os.waitpid(server.pid, os.WNOHANG)  # reap it when it is our child
-    except ChildProcessError:
-        pass
+    with contextlib.suppress(ChildProcessError):  # reap it when it is our child
+        os.waitpid(server.pid, os.WNOHANG)
 
 
 def _is_ours(pid: int) -> bool:
@@ -197,8 +196,9 @@ def up(environment: str) -> dict[str, Any]:
         _record_path().write_text(json.dumps({"pid": server.pid, "port": server.port}))
         print(f"local AWS endpoint started at {server.url} (pid {server.pid})")
     config, stack_dir = synthesize_local(environment, server.url, STATE_DIR / "cdktf.out")
-    bootstrap_state(server.url, bucket=config.state.bucket, lock_table=config.state.lock_table,
-                    region=config.state.region)
+    bootstrap_state(
+        server.url, bucket=config.state.bucket, lock_table=config.state.lock_table, region=config.state.region
+    )
     terraform = Terraform(stack_dir, write_cli_config(ROOT / ".terraform-cli.hcl"))
     terraform.init()
     terraform.apply()
@@ -237,8 +237,9 @@ def main(argv: list[str] | None = None) -> int:
     from tooling import quiet_jsii
 
     quiet_jsii()
-    parser = argparse.ArgumentParser(prog="python -m tooling.local", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m tooling.local", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("command", choices=("up", "drift", "down"))
     parser.add_argument("environment", nargs="?", default="dev")
     args = parser.parse_args(argv)

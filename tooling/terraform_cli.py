@@ -30,7 +30,9 @@ class MirrorError(RuntimeError):
     pass
 
 
-def find_mirror(environ: Mapping[str, str] = os.environ, candidates: tuple[Path, ...] = MIRROR_CANDIDATES) -> Path | None:
+def find_mirror(
+    environ: Mapping[str, str] = os.environ, candidates: tuple[Path, ...] = MIRROR_CANDIDATES
+) -> Path | None:
     """The provider mirror directory to use, or None to use the public registry."""
     explicit = environ.get(ENV_MIRROR)
     if explicit:
@@ -43,7 +45,10 @@ def find_mirror(environ: Mapping[str, str] = os.environ, candidates: tuple[Path,
 
 def render(mirror: Path | None) -> str:
     if mirror is None:
-        return "# No provider mirror found: providers come from the public registry.\nprovider_installation {\n  direct {}\n}\n"
+        return (
+            "# No provider mirror found: providers come from the public registry.\n"
+            "provider_installation {\n  direct {}\n}\n"
+        )
     return (
         f"# Providers from the filesystem mirror at {mirror}; anything else from the registry.\n"
         "provider_installation {\n"
@@ -70,8 +75,9 @@ def write_cli_config(path: Path = DEFAULT_PATH, environ: Mapping[str, str] = os.
 def terraform_env(cli_config: Path, environ: Mapping[str, str] = os.environ) -> dict[str, str]:
     """An environment for running terraform with ``cli_config`` and no interactive prompts."""
     env = dict(environ)
-    env.update({"TF_CLI_CONFIG_FILE": str(cli_config), "TF_IN_AUTOMATION": "1", "TF_INPUT": "0",
-                "CHECKPOINT_DISABLE": "1"})
+    env.update(
+        {"TF_CLI_CONFIG_FILE": str(cli_config), "TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1"}
+    )
     return env
 
 

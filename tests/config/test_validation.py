@@ -1,0 +1,185 @@
+"""Bad input fails before anything is built, with one message naming the field and what is allowed,
+and leaves the output directory untouched."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import main
+from config import ENVIRONMENTS, ConfigError, EnvironmentConfig, NetworkSettings, select, validate
+
+DEV = ENVIRONMENTS["dev"]
+
+
+def net(**changes: Any) -> NetworkSettings:
+    return dataclasses.replace(DEV.network, **changes)
+
+
+def env(**changes: Any) -> EnvironmentConfig:
+    return dataclasses.replace(DEV, **changes)
+
+
+BAD: dict[str, tuple[EnvironmentConfig, str]] = {
+    "name with symbols": (env(name="Dev!"), "name: 'Dev!' is not allowed; use lowercase letters"),
+    "name too long for an ALB": (
+        env(name="integration-tests1"),
+        "application load balancer name 'healthtech-alb-integration-tests1' is 33 characters; AWS allows at most 32",
+    ),
+    "bad region": (
+        env(region="europe", network=net(availability_zones=("europea", "europeb"))),
+        "region: 'europe' is not an AWS region code",
+    ),
+    "vpc cidr not a network": (
+        env(network=net(vpc_cidr="10.0.0.0/33")),
+        "network.vpc_cidr: '10.0.0.0/33' is not an IPv4 network",
+    ),
+    "vpc cidr host bits set": (
+        env(network=net(vpc_cidr="10.10.0.1/16")),
+        "network.vpc_cidr: '10.10.0.1/16' is not an IPv4",
+    ),
+    "vpc too large": (
+        env(
+            network=net(
+                vpc_cidr="10.0.0.0/8",
+                public_subnet_cidrs=("10.0.0.0/24", "10.0.1.0/24"),
+                private_subnet_cidrs=("10.0.10.0/24", "10.0.11.0/24"),
+            )
+        ),
+        "network.vpc_cidr: '10.0.0.0/8' has prefix /8; AWS allows /16 to /28",
+    ),
+    "subnet outside the vpc": (
+        env(network=net(private_subnet_cidrs=("10.10.10.0/24", "10.99.0.0/24"))),
+        "network.private_subnet_cidrs: '10.99.0.0/24' is outside the VPC 10.10.0.0/16",
+    ),
+    "overlapping subnets": (
+        env(network=net(private_subnet_cidrs=("10.10.0.128/25", "10.10.11.0/24"))),
+        "network.private_subnet_cidrs 10.10.0.128/25 overlaps network.public_subnet_cidrs 10.10.0.0/24",
+    ),
+    "one availability zone": (
+        env(
+            network=net(
+                availability_zones=("eu-south-1a",),
+                public_subnet_cidrs=("10.10.0.0/24",),
+                private_subnet_cidrs=("10.10.10.0/24",),
+            )
+        ),
+        "network.availability_zones: ['eu-south-1a'] has 1; at least 2 are required",
+    ),
+    "zone of another region": (
+        env(network=net(availability_zones=("eu-south-1a", "eu-west-1b"))),
+        "network.availability_zones: 'eu-west-1b' is not a zone of region eu-south-1",
+    ),
+    "repeated zone": (env(network=net(availability_zones=("eu-south-1a", "eu-south-1a"))), "repeats a zone"),
+    "fewer subnets than zones": (
+        env(network=net(public_subnet_cidrs=("10.10.0.0/24",))),
+        "network.public_subnet_cidrs: ['10.10.0.0/24'] has 1; one per availability zone (2)",
+    ),
+    "privileged app port": (env(network=net(app_port=80)), "network.app_port: 80 is not allowed; use 1024-65535"),
+    "flow log interval": (
+        env(network=net(flow_log_max_aggregation_seconds=30)),
+        "network.flow_log_max_aggregation_seconds: 30 is not allowed; AWS accepts 60 or 600",
+    ),
+    "negative log retention": (
+        env(observability=dataclasses.replace(DEV.observability, log_retention_days=-1)),
+        "observability.log_retention_days: -1 is not allowed; CloudWatch accepts 1, 3, 5",
+    ),
+    "unsupported log retention": (
+        env(observability=dataclasses.replace(DEV.observability, log_retention_days=10)),
+        "observability.log_retention_days: 10 is not allowed",
+    ),
+    "bad alarm email": (
+        env(observability=dataclasses.replace(DEV.observability, alarm_email="oncall@")),
+        "observability.alarm_email: 'oncall@' is not an email address",
+    ),
+    "key deletion window": (
+        env(encryption=dataclasses.replace(DEV.encryption, key_deletion_window_days=3)),
+        "encryption.key_deletion_window_days: 3 is not allowed; AWS KMS accepts 7 to 30",
+    ),
+    "missing state bucket": (env(state=dataclasses.replace(DEV.state, bucket="")), "state.bucket: must be set"),
+    "bad state bucket": (
+        env(state=dataclasses.replace(DEV.state, bucket="Healthtech_State")),
+        "state.bucket: 'Healthtech_State' is not a valid S3 bucket name",
+    ),
+    "missing lock table": (env(state=dataclasses.replace(DEV.state, lock_table="")), "state.lock_table: must be set"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_setting_is_rejected_naming_the_field(case: str) -> None:
+    config, expected = BAD[case]
+    with pytest.raises(ConfigError) as error:
+        validate(config)
+    assert len(error.value.problems) == 1, error.value.problems
+    assert expected in error.value.problems[0]
+    assert f"environment {config.name!r}" in error.value.problems[0]
+
+
+def test_a_name_too_long_for_several_resources_names_each_limit() -> None:
+    with pytest.raises(ConfigError) as error:
+        validate(env(name="integration-tests-1"))
+    assert [p.split(": name: ")[1].split(" 'healthtech")[0] for p in error.value.problems] == [
+        "application load balancer name",
+        "target group name",
+    ]
+    assert "is 34 characters; AWS allows at most 32" in error.value.problems[0]
+    assert "is 33 characters; AWS allows at most 32" in error.value.problems[1]
+
+
+def test_shipped_environments_are_valid() -> None:
+    assert [c.name for c in select(ENVIRONMENTS, None)] == ["dev", "staging", "prod"]
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    config = env(region="mars-1", network=net(app_port=22, flow_log_max_aggregation_seconds=5))
+    with pytest.raises(ConfigError) as error:
+        validate(config)
+    fields = [p.split(": ")[1] for p in error.value.problems]
+    assert fields == [
+        "region",
+        "network.availability_zones",
+        "network.availability_zones",
+        "network.app_port",
+        "network.flow_log_max_aggregation_seconds",
+    ]
+
+
+def test_unknown_environment_lists_the_allowed_ones() -> None:
+    with pytest.raises(ConfigError, match=r"environment 'qa': unknown; allowed: dev, staging, prod"):
+        select(ENVIRONMENTS, ["dev", "qa"])
+
+
+@pytest.mark.parametrize("case", ["unknown environment", *sorted(BAD)])
+def test_failed_synth_writes_nothing(case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    outdir = tmp_path / "cdktf.out"
+    if case == "unknown environment":
+        registry, environ, expected = ENVIRONMENTS, {"HEALTHTECH_ENVIRONMENTS": "dev,qa"}, "environment 'qa': unknown"
+    else:
+        config, expected = BAD[case]
+        registry, environ = {**ENVIRONMENTS, config.name: config}, {"HEALTHTECH_ENVIRONMENTS": config.name}
+    environ["CDKTF_OUTDIR"] = str(outdir)
+    assert main.main(environ, registry) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("synth refused, nothing written: invalid configuration:")
+    assert expected in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_synth_that_fails_while_building_leaves_the_previous_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outdir = tmp_path / "cdktf.out"
+    outdir.mkdir()
+    (outdir / "previous.json").write_text("{}")
+
+    def broken(*_: Any, **__: Any) -> None:
+        raise RuntimeError("construct failed")
+
+    monkeypatch.setattr("components.network.Network.__init__", broken)
+    with pytest.raises(RuntimeError, match="construct failed"):
+        main.synthesize([DEV], outdir)
+    assert [p.name for p in tmp_path.iterdir()] == ["cdktf.out"]
+    assert [p.name for p in outdir.iterdir()] == ["previous.json"]
