@@ -1,7 +1,8 @@
 """The local AWS endpoint (moto on loopback) and Terraform runs against it.
 
-    python -m tooling.local up [ENV]      start moto, create state bucket + lock table, synthesize,
-                                          apply ENV (default dev) and print its outputs
+    python -m tooling.local up [ENV]      synthesize every environment into cdktf.out/, start moto,
+                                          create the state bucket + lock table in it, then synthesize ENV
+                                          (default dev) in local mode and apply it; print its outputs
     python -m tooling.local drift [ENV]   plan with -detailed-exitcode (0 clean, 2 drift, 1 error)
     python -m tooling.local down [ENV]    destroy ENV and stop the server that `up` started
 
@@ -189,6 +190,10 @@ def _load_record() -> LocalServer | None:
 
 
 def up(environment: str) -> dict[str, Any]:
+    from main import DEFAULT_OUTDIR, selected_configs, synthesize
+
+    names = synthesize(selected_configs({}), ROOT / DEFAULT_OUTDIR)
+    print(f"synthesized {', '.join(names)} into {DEFAULT_OUTDIR}/ (real-AWS JSON)")
     server = _load_record()
     if server is None:
         port = int(os.environ.get(ENV_PORT, DEFAULT_PORT))
