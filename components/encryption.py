@@ -53,6 +53,7 @@ PURPOSES: tuple[KeyPurpose, ...] = (
     KeyPurpose("efs", "EFS file system data at rest", via_services=("elasticfilesystem",)),
     KeyPurpose("logs", "CloudWatch Logs log groups", logs_service=True),
     KeyPurpose("s3", "S3 buckets (pipeline artifacts)", via_services=("s3",)),
+    KeyPurpose("secrets", "Secrets Manager secrets (the RDS-managed master secret)", via_services=("secretsmanager",)),
 )
 
 
@@ -142,7 +143,7 @@ def _key_policy(purpose: KeyPurpose, aws: AwsContext) -> dict[str, Any]:
 
 
 class Encryption(Construct):
-    """The platform's customer-managed keys: ``rds``, ``efs``, ``logs`` and ``s3``."""
+    """The platform's customer-managed keys: ``rds``, ``efs``, ``logs``, ``s3`` and ``secrets``."""
 
     def __init__(
         self, scope: Construct, id: str, *, settings: EncryptionSettings, namer: Namer, aws: AwsContext
@@ -155,3 +156,4 @@ class Encryption(Construct):
         self.efs = self.keys["efs"]
         self.logs = self.keys["logs"]
         self.s3 = self.keys["s3"]
+        self.secrets = self.keys["secrets"]

@@ -6,6 +6,7 @@ Only what differs from the safe defaults in ``settings.py`` is written here.
 from __future__ import annotations
 
 from config.settings import (
+    DatabaseSettings,
     EncryptionSettings,
     EnvironmentConfig,
     NetworkSettings,
@@ -22,6 +23,8 @@ DEV = EnvironmentConfig(
         nat_gateway_per_az=False,  # one NAT (~32 USD/month) is enough where an AZ outage is tolerable
     ),
     encryption=EncryptionSettings(key_deletion_window_days=7),
+    # Single-AZ and no final snapshot: dev holds no real data and must tear down cleanly.
+    database=DatabaseSettings(multi_az=False, final_snapshot=False, backup_retention_days=1, apply_immediately=True),
     observability=ObservabilitySettings(log_retention_days=30),
 )
 
@@ -43,6 +46,14 @@ PROD = EnvironmentConfig(
         public_subnet_cidrs=("10.30.0.0/24", "10.30.1.0/24"),
         private_subnet_cidrs=("10.30.10.0/24", "10.30.11.0/24"),
         flow_log_max_aggregation_seconds=60,
+    ),
+    database=DatabaseSettings(
+        instance_class="db.r6g.large",
+        allocated_storage_gb=100,
+        max_allocated_storage_gb=1000,
+        backup_retention_days=35,
+        enhanced_monitoring_interval_seconds=60,
+        performance_insights_retention_days=93,
     ),
     # HIPAA asks that audit records be kept six years (164.316(b)(2)); 2192 days covers it.
     observability=ObservabilitySettings(log_retention_days=2192, alarm_email="oncall@healthtech.example"),

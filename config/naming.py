@@ -21,9 +21,15 @@ class NameRule:
     max_length: int
     pattern: str = r"^[a-zA-Z0-9-]+$"
     template: str = "{project}-{type}-{env}"
+    purposes: tuple[str, ...] = ()
+    """Values ``{purpose}`` takes in the template, so validation can check each resulting name."""
 
 
 _S3 = r"^[a-z0-9][a-z0-9-]*[a-z0-9]$"
+_IAM = r"^[\w+=,.@-]+$"
+_RDS_ID = r"^[a-z](-?[a-z0-9]+)*$"  # RDS: letter first, no trailing or double hyphen
+KEY_PURPOSES: tuple[str, ...] = ("rds", "efs", "logs", "s3", "secrets")
+RDS_LOG_EXPORTS: tuple[str, ...] = ("postgresql", "upgrade")
 
 # type -> rule. The key is the {type} segment of ``healthtech-{type}-{env}``.
 NAME_RULES: dict[str, NameRule] = {
@@ -41,14 +47,35 @@ NAME_RULES: dict[str, NameRule] = {
     "rds-sg": NameRule("security group name", 255),
     "efs-sg": NameRule("security group name", 255),
     "flow-logs": NameRule("VPC flow log Name tag", 255),
-    "flow-logs-role": NameRule("IAM role name", 64, pattern=r"^[\w+=,.@-]+$"),
+    "flow-logs-role": NameRule("IAM role name", 64, pattern=_IAM),
     "flow-logs-log-group": NameRule(
         "CloudWatch log group name", 512, pattern=r"^[\w./#-]+$", template="/{project}/{env}/vpc-flow-logs"
     ),
-    "key": NameRule("KMS key description", 8192, template="{project}-{purpose}-key-{env}"),
+    "key": NameRule("KMS key description", 8192, template="{project}-{purpose}-key-{env}", purposes=KEY_PURPOSES),
     "key-alias": NameRule(
-        "KMS alias name", 256, pattern=r"^alias/[a-zA-Z0-9/_-]+$", template="alias/{project}-{purpose}-{env}"
+        "KMS alias name",
+        256,
+        pattern=r"^alias/[a-zA-Z0-9/_-]+$",
+        template="alias/{project}-{purpose}-{env}",
+        purposes=KEY_PURPOSES,
     ),
+    "postgres": NameRule("RDS DB instance identifier", 63, pattern=_RDS_ID),
+    "postgres-final": NameRule("RDS final snapshot identifier", 255, pattern=_RDS_ID),
+    "db-subnet-group": NameRule("DB subnet group name", 255, pattern=r"^[a-z0-9 ._-]+$"),
+    "db-params": NameRule("DB parameter group name", 255, pattern=_RDS_ID),
+    "rds-log-group": NameRule(
+        "CloudWatch log group name",
+        512,
+        pattern=r"^[\w./#-]+$",
+        # RDS writes its log exports to exactly this name; creating it first lets us encrypt and expire it.
+        template="/aws/rds/instance/{project}-postgres-{env}/{purpose}",
+        purposes=RDS_LOG_EXPORTS,
+    ),
+    "rds-monitoring-role": NameRule("IAM role name", 64, pattern=_IAM),
+    "task-role": NameRule("IAM role name", 64, pattern=_IAM),
+    "execution-role": NameRule("IAM role name", 64, pattern=_IAM),
+    "efs": NameRule("EFS creation token", 64),
+    "efs-access-point": NameRule("EFS access point Name tag", 256),
     # Reserved for the layers that follow; validated now so a new environment fails early.
     "alb": NameRule("application load balancer name", 32),
     "tg": NameRule("target group name", 32),
@@ -57,7 +84,6 @@ NAME_RULES: dict[str, NameRule] = {
 
 # Longest value {account} (a 12-digit AWS account id) can take; used when validating bucket names.
 _ACCOUNT_PLACEHOLDER = "0" * 12
-KEY_PURPOSES: tuple[str, ...] = ("rds", "efs", "logs", "s3")
 
 
 class PhysicalNameError(ValueError):
@@ -91,8 +117,7 @@ class Namer:
         """(kind, name) for every name this environment can produce, tokens replaced by their longest value."""
         out: list[tuple[str, str]] = []
         for kind, rule in NAME_RULES.items():
-            purposes = KEY_PURPOSES if "{purpose}" in rule.template else (None,)
-            for purpose in purposes:
+            for purpose in rule.purposes or (None,):
                 value = rule.template.format(
                     project=PROJECT,
                     type=kind,

@@ -40,6 +40,57 @@ class EncryptionSettings:
 
 
 @dataclass(frozen=True, kw_only=True)
+class DatabaseSettings:
+    """RDS PostgreSQL. Encryption, TLS-only connections, private placement and an RDS-managed master
+    secret are invariants, not settings."""
+
+    engine_version: str = "16"
+    """PostgreSQL major version; with minor upgrades on, RDS keeps the newest 16.x and Terraform sees no drift."""
+    instance_class: str = "db.t4g.medium"
+    """A current-generation class, medium or larger (Performance Insights needs it)."""
+    allocated_storage_gb: int = 50
+    """Initial gp3 storage, 20 to 65536 GiB."""
+    max_allocated_storage_gb: int = 200
+    """Ceiling for storage autoscaling; at least ``allocated_storage_gb``."""
+    multi_az: bool = True
+    """Synchronous standby in the second AZ; dev turns it off to halve the cost."""
+    backup_retention_days: int = 14
+    """Automated backups kept 1 to 35 days (HIPAA contingency plan, 164.308(a)(7))."""
+    backup_window: str = "02:00-02:30"
+    """Daily UTC backup window, ``hh:mm-hh:mm``, at least 30 minutes, not overlapping maintenance."""
+    maintenance_window: str = "sun:03:00-sun:04:00"
+    """Weekly UTC maintenance window, ``ddd:hh:mm-ddd:hh:mm``."""
+    final_snapshot: bool = True
+    """Take a final snapshot on destroy; dev turns it off to be destroyable without leftovers."""
+    enhanced_monitoring_interval_seconds: int = 0
+    """OS metrics every N seconds (1, 5, 10, 15, 30 or 60) through a monitoring role; 0 disables."""
+    performance_insights_retention_days: int = 7
+    """7 (free tier) or a multiple of 31 up to 731."""
+    apply_immediately: bool = False
+    """Apply modifications now instead of in the maintenance window."""
+    database_name: str = "healthtech"
+    """Initial database created in the instance."""
+    master_username: str = "healthtech_admin"
+    """Master user; its password is generated and rotated by RDS in Secrets Manager, never in code."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class FileStorageSettings:
+    """EFS for the application's shared files. Encryption and TLS-only access are invariants."""
+
+    transition_to_ia: str = "AFTER_30_DAYS"
+    """When files not read move to Infrequent Access (AFTER_1_DAY ... AFTER_365_DAYS)."""
+    throughput_mode: str = "elastic"
+    """``elastic`` (pay per use, scales with load) or ``bursting`` (credits grow with stored data)."""
+    posix_uid: int = 1000
+    """User id the application runs as; owner of the access point's root directory."""
+    posix_gid: int = 1000
+    """Group id the application runs as."""
+    root_directory: str = "/app"
+    """Directory the access point exposes as the application's root; created with mode 0750."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class ObservabilitySettings:
     """Logging and alarm routing."""
 
@@ -79,5 +130,7 @@ class EnvironmentConfig:
     """Value of the ``CostCenter`` tag."""
     network: NetworkSettings = field(default_factory=NetworkSettings)
     encryption: EncryptionSettings = field(default_factory=EncryptionSettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    file_storage: FileStorageSettings = field(default_factory=FileStorageSettings)
     observability: ObservabilitySettings = field(default_factory=ObservabilitySettings)
     state: StateBackendSettings = field(default_factory=StateBackendSettings)

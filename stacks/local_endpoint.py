@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from cdktf import TerraformResource
+from constructs import Construct
+
 # Every service the topology talks to; the provider sends each to the one local endpoint.
 SERVICES: tuple[str, ...] = (
     "acm",
@@ -38,6 +41,29 @@ LOCAL_ACCESS_KEY = "local"
 LOCAL_SECRET_KEY = "local"
 
 
+@dataclass(frozen=True)
+class IgnoredOnLocalEndpoint:
+    """Attributes the local endpoint does not store, so a re-plan would always show them as changed.
+
+    The argument stays in the configuration (real AWS gets it); only local mode ignores its drift.
+    tests/stacks/test_local_endpoint.py checks that moto still drops each of them.
+    """
+
+    path: str
+    """Construct path of the resource below the stack."""
+    attributes: tuple[str, ...]
+    reason: str
+
+
+IGNORED_ON_LOCAL_ENDPOINT: tuple[IgnoredOnLocalEndpoint, ...] = (
+    IgnoredOnLocalEndpoint(
+        "database/instance",
+        ("performance_insights_enabled", "performance_insights_kms_key_id", "performance_insights_retention_period"),
+        "moto 5.2.5 accepts but does not store Performance Insights settings (describe returns them off)",
+    ),
+)
+
+
 @dataclass(frozen=True, kw_only=True)
 class LocalEndpoint:
     """A local AWS endpoint, such as ``http://127.0.0.1:5055``."""
@@ -59,6 +85,15 @@ class LocalEndpoint:
             "max_retries": 3,
             "endpoints": [{service: self.url for service in SERVICES}],
         }
+
+    def ignore_unsupported(self, stack: Construct) -> None:
+        """Add the narrow ``lifecycle.ignore_changes`` of :data:`IGNORED_ON_LOCAL_ENDPOINT` to ``stack``."""
+        for entry in IGNORED_ON_LOCAL_ENDPOINT:
+            resource = stack.node.find_child(entry.path.split("/")[0])
+            for part in entry.path.split("/")[1:]:
+                resource = resource.node.find_child(part)
+            assert isinstance(resource, TerraformResource), entry.path
+            resource.add_override("lifecycle.ignore_changes", list(entry.attributes))
 
     def backend_overrides(self) -> dict[str, Any]:
         """``terraform.backend.s3`` attributes that send state and locks to the local endpoint."""

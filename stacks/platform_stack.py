@@ -7,7 +7,10 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTag
 from constructs import Construct
 
 from components.aws_context import AwsContext
+from components.database import Database
 from components.encryption import Encryption
+from components.file_storage import FileStorage
+from components.identity import WorkloadIdentity
 from components.network import Network
 from config.naming import PROJECT, Namer
 from config.settings import EnvironmentConfig
@@ -68,6 +71,33 @@ class PlatformStack(TerraformStack):
             logs_key=self.encryption.logs,
             log_retention_days=config.observability.log_retention_days,
         )
+        self.identity = WorkloadIdentity(self, "identity", namer=namer, aws=aws)
+        self.database = Database(
+            self,
+            "database",
+            settings=config.database,
+            deletion_protection=config.deletion_protection,
+            namer=namer,
+            aws=aws,
+            network=self.network,
+            storage_key=self.encryption.rds,
+            secret_key=self.encryption.secrets,
+            logs_key=self.encryption.logs,
+            log_retention_days=config.observability.log_retention_days,
+        )
+        # ECS fetches the secret for the container (`secrets`), so the execution role reads it.
+        self.database.grant_read_secret(self.identity.execution_role)
+        self.file_storage = FileStorage(
+            self,
+            "file-storage",
+            settings=config.file_storage,
+            namer=namer,
+            network=self.network,
+            key=self.encryption.efs,
+            clients=[self.identity.task_role],
+        )
+        if local:
+            local.ignore_unsupported(self)
         self._outputs(name)
 
     def _backend(self, config: EnvironmentConfig, local: LocalEndpoint | None) -> None:
@@ -87,8 +117,8 @@ class PlatformStack(TerraformStack):
 
     def _outputs(self, name: str) -> None:
         # Declared on the stack, not in components, so they keep the original template's names.
-        network, keys = self.network, self.encryption
-        outputs: dict[str, tuple[str, str]] = {
+        network, keys, db, fs = self.network, self.encryption, self.database, self.file_storage
+        outputs: dict[str, tuple[str | float, str]] = {
             "VPCId": (network.vpc.id, "VPC ID"),
             "PublicSubnet1Id": (network.public_subnets[0].id, "Public subnet in the first AZ"),
             "PublicSubnet2Id": (network.public_subnets[1].id, "Public subnet in the second AZ"),
@@ -99,7 +129,17 @@ class PlatformStack(TerraformStack):
             "EFSKMSKeyId": (keys.efs.key_id, "KMS key for EFS encryption"),
             "LogsKMSKeyId": (keys.logs.key_id, "KMS key for CloudWatch Logs encryption"),
             "S3KMSKeyId": (keys.s3.key_id, "KMS key for S3 encryption"),
+            "SecretsKMSKeyId": (keys.secrets.key_id, "KMS key for Secrets Manager secrets"),
             "FlowLogGroupName": (network.flow_log_group.name, "Log group receiving VPC flow logs"),
+            "RDSInstanceEndpoint": (db.address, "PostgreSQL host name (TLS only)"),
+            "RDSInstancePort": (db.port, "PostgreSQL port"),
+            "RDSInstanceArn": (db.instance.arn, "RDS instance ARN"),
+            "RDSMasterSecretArn": (db.secret_arn, "Secrets Manager secret holding the master credentials"),
+            "EFSFileSystemId": (fs.file_system.id, "EFS file system ID"),
+            "EFSFileSystemArn": (fs.file_system.arn, "EFS file system ARN"),
+            "EFSAccessPointId": (fs.access_point.id, "EFS access point for the application"),
+            "ECSTaskRoleArn": (self.identity.task_role.arn, "Role the application containers run as"),
+            "ECSExecutionRoleArn": (self.identity.execution_role.arn, "Role ECS starts the containers with"),
             "EnvironmentSuffix": (self.config.name, "Environment suffix used in resource names"),
             "StackName": (name, "Stack name"),
         }

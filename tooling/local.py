@@ -230,7 +230,8 @@ def drift(environment: str) -> int:
     if server is None:
         print("no local AWS endpoint is running; run `python -m tooling.local up` first", file=sys.stderr)
         return 1
-    stack_dir = STATE_DIR / "cdktf.out" / "stacks" / f"healthtech-{environment}"
+    # Compare what the code says now with what is deployed.
+    _, stack_dir = synthesize_local(environment, server.url, STATE_DIR / "cdktf.out")
     terraform = Terraform(stack_dir, write_cli_config(ROOT / ".terraform-cli.hcl"))
     terraform.init()
     code = terraform.plan_exit_code()

@@ -3,15 +3,185 @@
 Each patch closes one gap between moto and the AWS behaviour Terraform relies on for our topology.
 Every patch has a test in tests/tooling/test_moto_patches.py that fails once upstream moto no longer
 needs it, so the patch can be deleted then.
+
+moto is imported inside each patch, not at module level, so importing this module stays cheap and
+moto reads its settings (e.g. MOTO_IAM_LOAD_MANAGED_POLICIES) only after the launcher has set them.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from typing import Any
 
 PATCHES: list[Callable[[], None]] = []
+
+# Marks an attribute that moto itself does not define (the patch adds it rather than replacing it).
+ABSENT: Any = object()
+
+# (class, attribute name) -> moto's own attribute (or ABSENT), recorded before our first replacement.
+# Wrappers call the original through here, which keeps a second apply from wrapping a wrapper, and the
+# "upstream still needs it" tests put these back to show the gap in unpatched moto.
+ORIGINALS: dict[tuple[type, str], Any] = {}
+
+
+def _replace(owner: type, name: str, value: Any) -> None:
+    ORIGINALS.setdefault((owner, name), owner.__dict__.get(name, ABSENT))
+    setattr(owner, name, value)
+
+
+def _patch(func: Callable[[], None]) -> Callable[[], None]:
+    PATCHES.append(func)
+    return func
 
 
 def apply_all() -> None:
     for patch in PATCHES:
         patch()
+
+
+@_patch
+def rds_parameters_report_user_source() -> None:
+    """DescribeDBParameters: mark the parameters set with ModifyDBParameterGroup as ``Source: user``.
+
+    moto stores only the parameters a caller set (it has no engine defaults) and returns them without
+    ``Source``; aws_db_parameter_group keeps only ``Source == user`` entries, so ``rds.force_ssl``
+    showed as drift on every plan. The ``Source`` filter, ignored by moto, is honoured too.
+    """
+    from moto.core.responses import ActionResult
+    from moto.rds.exceptions import DBParameterGroupNotFoundError
+    from moto.rds.responses import RDSResponse
+
+    def describe_db_parameters(self: Any) -> Any:
+        name = self.params.get("DBParameterGroupName")
+        groups = self.backend.describe_db_parameter_groups({"db_parameter_group_name": name})
+        if not groups:
+            raise DBParameterGroupNotFoundError(name)
+        parameters = [{**parameter, "Source": "user"} for parameter in groups[0].parameters.values()]
+        source = self.params.get("Source")
+        if source:
+            parameters = [p for p in parameters if p["Source"] == source]
+        return ActionResult({"Parameters": parameters})
+
+    _replace(RDSResponse, "describe_db_parameters", describe_db_parameters)
+
+
+@_patch
+def efs_delete_file_system_policy() -> None:
+    """EFS DeleteFileSystemPolicy (missing in moto: destroying aws_efs_file_system_policy failed).
+
+    The route ``/2015-02-01/file-systems/<id>/policy`` is already in moto/efs/urls.py for Describe/Put;
+    the action is resolved from method + path, so adding the handler method is enough.
+    """
+    from moto.efs.exceptions import FileSystemNotFound
+    from moto.efs.responses import EFSResponse
+
+    def delete_file_system_policy(self: Any) -> tuple[str, dict[str, Any]]:
+        file_system_id = self._get_param("FileSystemId")
+        file_system = self.efs_backend.file_systems_by_id.get(file_system_id)
+        if file_system is None:
+            raise FileSystemNotFound(file_system_id)
+        file_system.file_system_policy = None  # DescribeFileSystemPolicy then answers PolicyNotFound
+        return "", {"status": 200}
+
+    _replace(EFSResponse, "delete_file_system_policy", delete_file_system_policy)
+
+
+@_patch
+def efs_put_backup_policy() -> None:
+    """EFS PutBackupPolicy (missing in moto: creating aws_efs_backup_policy failed with a 500).
+
+    moto models the backup flag (set by CreateFileSystem's ``Backup``) and answers DescribeBackupPolicy
+    from it, but has no handler for PUT on ``/file-systems/<id>/backup-policy``; this sets that flag.
+    Once a status was put, DescribeBackupPolicy reports it as AWS does (``DISABLED`` included): the
+    provider deletes the resource by putting DISABLED and waits to read that back.
+    """
+    from moto.efs.exceptions import FileSystemNotFound
+    from moto.efs.responses import EFSResponse
+
+    def put_backup_policy(self: Any) -> tuple[str, dict[str, Any]]:
+        file_system_id = self._get_param("FileSystemId")
+        file_system = self.efs_backend.file_systems_by_id.get(file_system_id)
+        if file_system is None:
+            raise FileSystemNotFound(file_system_id)
+        status = (self._get_param("BackupPolicy") or {}).get("Status", "DISABLED")
+        file_system._backup = status == "ENABLED"
+        file_system._backup_status = status
+        return json.dumps({"BackupPolicy": {"Status": status}}), {"Content-Type": "application/json"}
+
+    def describe_backup_policy(self: Any) -> Any:
+        file_system = self.efs_backend.file_systems_by_id.get(self._get_param("FileSystemId"))
+        status = getattr(file_system, "_backup_status", None)
+        if status is None:
+            return ORIGINALS[(EFSResponse, "describe_backup_policy")](self)
+        return json.dumps({"BackupPolicy": {"Status": status}}), {"Content-Type": "application/json"}
+
+    _replace(EFSResponse, "put_backup_policy", put_backup_policy)
+    _replace(EFSResponse, "describe_backup_policy", describe_backup_policy)
+
+
+@_patch
+def application_autoscaling_tags() -> None:
+    """Application Auto Scaling List/Tag/UntagResource, plus the ``Tags`` of RegisterScalableTarget.
+
+    moto has none of these: ListTagsForResource answered 500 and the provider retried for minutes on
+    aws_appautoscaling_target. Tags live on the scalable target object (so they go with it on
+    deregistration or a moto reset). Register-time tags are kept too: the provider sends our
+    default_tags there and reads them back with ListTagsForResource, else every plan shows drift.
+    """
+    from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
+    from moto.core.exceptions import JsonRESTError
+
+    attr = "_local_endpoint_tags"
+
+    def target_tags(self: Any, arn: str) -> dict[str, str]:
+        for by_resource in self.applicationautoscaling_backend.targets.values():
+            for target in by_resource.values():
+                if target.arn == arn:
+                    if not hasattr(target, attr):
+                        setattr(target, attr, {})
+                    tags: dict[str, str] = getattr(target, attr)
+                    return tags
+        raise JsonRESTError("ResourceNotFoundException", f"No scalable target found for ARN: {arn}")
+
+    def register_scalable_target(self: Any) -> str:
+        original = ORIGINALS[(ApplicationAutoScalingResponse, "register_scalable_target")]
+        body: str = original(self)
+        target_tags(self, json.loads(body)["ScalableTargetARN"]).update(self._get_param("Tags") or {})
+        return body
+
+    def list_tags_for_resource(self: Any) -> str:
+        return json.dumps({"Tags": target_tags(self, self._get_param("ResourceARN"))})
+
+    def tag_resource(self: Any) -> str:
+        target_tags(self, self._get_param("ResourceARN")).update(self._get_param("Tags") or {})
+        return "{}"
+
+    def untag_resource(self: Any) -> str:
+        tags = target_tags(self, self._get_param("ResourceARN"))
+        for key in self._get_param("TagKeys") or []:
+            tags.pop(key, None)
+        return "{}"
+
+    _replace(ApplicationAutoScalingResponse, "register_scalable_target", register_scalable_target)
+    _replace(ApplicationAutoScalingResponse, "list_tags_for_resource", list_tags_for_resource)
+    _replace(ApplicationAutoScalingResponse, "tag_resource", tag_resource)
+    _replace(ApplicationAutoScalingResponse, "untag_resource", untag_resource)
+
+
+@_patch
+def codepipeline_metadata_epoch_timestamps() -> None:
+    """CodePipeline pipeline metadata ``created``/``updated`` as epoch seconds, not ISO strings.
+
+    The AWS JSON protocol sends timestamps as epoch numbers and the Go SDK refuses strings, so reading
+    aws_codepipeline failed. Patched on the model's ``metadata`` property, which both GetPipeline and
+    ListPipelines serialize.
+    """
+    from moto.codepipeline.models import CodePipeline
+    from moto.core.utils import unix_time
+
+    def metadata(self: Any) -> dict[str, Any]:
+        # _created/_updated are naive UTC datetimes; unix_time treats them as UTC (datetime.timestamp would not).
+        return {"pipelineArn": self._arn, "created": unix_time(self._created), "updated": unix_time(self._updated)}
+
+    _replace(CodePipeline, "metadata", property(metadata))

@@ -8,7 +8,7 @@ from cdktf_cdktf_provider_aws.kms_key import KmsKey
 
 from tests.conftest import Synth
 
-PURPOSES = ("rds", "efs", "logs", "s3")
+PURPOSES = ("rds", "efs", "logs", "s3", "secrets")
 
 
 def _policy(synth: Synth, purpose: str) -> dict[str, Any]:
@@ -54,7 +54,7 @@ def test_no_principal_can_use_a_key_except_through_its_service(each_env: tuple) 
 
 
 def test_data_keys_are_usable_only_via_their_service_in_this_region(dev: Synth) -> None:
-    expected = {"rds": "rds", "efs": "elasticfilesystem", "s3": "s3"}
+    expected = {"rds": "rds", "efs": "elasticfilesystem", "s3": "s3", "secrets": "secretsmanager"}
     for purpose, service in expected.items():
         (use,) = [s for s in _policy(dev, purpose)["Statement"] if s["Sid"] == "AccountUsesKeyOnlyThroughServices"]
         assert use["Condition"]["StringEquals"]["kms:ViaService"] == [
@@ -68,5 +68,5 @@ def test_logs_key_lets_cloudwatch_logs_of_this_region_and_account_use_it(dev: Sy
     arn = logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
     assert arn.startswith("arn:") and ":logs:eu-south-1:" in arn and arn.endswith(":log-group:*")
     # Only the logs key admits the CloudWatch Logs service.
-    for purpose in ("rds", "efs", "s3"):
+    for purpose in ("rds", "efs", "s3", "secrets"):
         assert all("Service" not in s["Principal"] for s in _policy(dev, purpose)["Statement"])

@@ -1,0 +1,172 @@
+"""RDS PostgreSQL: private, encrypted, TLS-only, with an RDS-managed and rotated master secret."""
+
+from __future__ import annotations
+
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.db_instance import DbInstance
+from cdktf_cdktf_provider_aws.db_parameter_group import DbParameterGroup, DbParameterGroupParameter
+from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
+from constructs import Construct
+
+from components.aws_context import AwsContext
+from components.encryption import EncryptionKey
+from components.iam import grant, service_role
+from components.network import POSTGRES_PORT, Network
+from config.naming import RDS_LOG_EXPORTS, Namer
+from config.settings import DatabaseSettings
+
+# Connection hygiene the HIPAA audit-control safeguard expects; rds.force_ssl refuses any client
+# that does not negotiate TLS, whatever the application is configured to do.
+PARAMETERS: dict[str, str] = {
+    "rds.force_ssl": "1",
+    "log_connections": "1",
+    "log_disconnections": "1",
+}
+# RDS's CA with RSA-2048 keys valid until 2061; clients verify the server against it.
+CA_CERTIFICATE = "rds-ca-rsa2048-g1"
+
+
+class Database(Construct):
+    """A PostgreSQL instance in the private subnets, reachable only from the ECS security group."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        settings: DatabaseSettings,
+        deletion_protection: bool,
+        namer: Namer,
+        aws: AwsContext,
+        network: Network,
+        storage_key: EncryptionKey,
+        secret_key: EncryptionKey,
+        logs_key: EncryptionKey,
+        log_retention_days: int,
+    ) -> None:
+        super().__init__(scope, id)
+        self._secret_key = secret_key
+        subnet_group = DbSubnetGroup(
+            self,
+            "subnet-group",
+            name=namer.name("db-subnet-group"),
+            description="Private subnets only",
+            subnet_ids=[s.id for s in network.private_subnets],
+        )
+        parameters = DbParameterGroup(
+            self,
+            "parameters",
+            name=namer.name("db-params"),
+            family=f"postgres{settings.engine_version}",
+            description="TLS-only connections with connection logging",
+            parameter=[DbParameterGroupParameter(name=k, value=v) for k, v in PARAMETERS.items()],
+            lifecycle={"create_before_destroy": True},
+        )
+        # Created before the instance so RDS writes its log exports into encrypted, expiring groups
+        # instead of creating unencrypted ones that never expire.
+        log_groups = [
+            CloudwatchLogGroup(
+                self,
+                f"log-group-{export}",
+                name=namer.name("rds-log-group", purpose=export),
+                kms_key_id=logs_key.arn,
+                retention_in_days=log_retention_days,
+            )
+            for export in RDS_LOG_EXPORTS
+        ]
+        monitoring_role = self._monitoring_role(namer, aws) if settings.enhanced_monitoring_interval_seconds else None
+
+        self.instance = DbInstance(
+            self,
+            "instance",
+            identifier=namer.name("postgres"),
+            engine="postgres",
+            engine_version=settings.engine_version,
+            auto_minor_version_upgrade=True,
+            allow_major_version_upgrade=False,
+            instance_class=settings.instance_class,
+            storage_type="gp3",
+            allocated_storage=settings.allocated_storage_gb,
+            max_allocated_storage=settings.max_allocated_storage_gb,
+            storage_encrypted=True,
+            kms_key_id=storage_key.arn,
+            db_name=settings.database_name,
+            username=settings.master_username,
+            manage_master_user_password=True,
+            master_user_secret_kms_key_id=secret_key.arn,
+            iam_database_authentication_enabled=True,
+            port=POSTGRES_PORT,
+            multi_az=settings.multi_az,
+            db_subnet_group_name=subnet_group.name,
+            vpc_security_group_ids=[network.rds_security_group.id],
+            publicly_accessible=False,
+            parameter_group_name=parameters.name,
+            ca_cert_identifier=CA_CERTIFICATE,
+            enabled_cloudwatch_logs_exports=list(RDS_LOG_EXPORTS),
+            performance_insights_enabled=True,
+            performance_insights_kms_key_id=storage_key.arn,
+            performance_insights_retention_period=settings.performance_insights_retention_days,
+            monitoring_interval=settings.enhanced_monitoring_interval_seconds,
+            monitoring_role_arn=monitoring_role.arn if monitoring_role else None,
+            backup_retention_period=settings.backup_retention_days,
+            backup_window=settings.backup_window,
+            maintenance_window=settings.maintenance_window,
+            copy_tags_to_snapshot=True,
+            delete_automated_backups=not deletion_protection,
+            deletion_protection=deletion_protection,
+            skip_final_snapshot=not settings.final_snapshot,
+            final_snapshot_identifier=namer.name("postgres-final") if settings.final_snapshot else None,
+            apply_immediately=settings.apply_immediately,
+            tags={"Name": namer.name("postgres")},
+            depends_on=log_groups,
+        )
+
+    def _monitoring_role(self, namer: Namer, aws: AwsContext) -> IamRole:
+        role = service_role(
+            self,
+            "monitoring-role",
+            name=namer.name("rds-monitoring-role"),
+            service="monitoring.rds.amazonaws.com",
+            aws=aws,
+            description="RDS enhanced monitoring: OS metrics to CloudWatch Logs",
+        )
+        # The AWS-managed policy is scoped by AWS to the RDSOSMetrics log group and its streams.
+        IamRolePolicyAttachment(
+            self,
+            "monitoring-policy",
+            role=role.name,
+            policy_arn=f"arn:{aws.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+        )
+        return role
+
+    @property
+    def secret_arn(self) -> str:
+        """ARN of the master user secret that RDS creates and rotates in Secrets Manager."""
+        return self.instance.master_user_secret.get(0).secret_arn
+
+    @property
+    def address(self) -> str:
+        return self.instance.address
+
+    @property
+    def port(self) -> float:
+        return self.instance.port
+
+    def grant_read_secret(self, role: IamRole) -> None:
+        """Let ``role`` read the master secret (and decrypt it with its key), nothing else."""
+        grant(
+            self,
+            f"read-secret-{role.node.id}",
+            role=role,
+            name="read-database-secret",
+            statements=[
+                {
+                    "Effect": "Allow",
+                    "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                    "Resource": self.secret_arn,
+                },
+                self._secret_key.decrypt_statement(),
+            ],
+        )

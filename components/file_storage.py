@@ -1,0 +1,132 @@
+"""EFS for the application: encrypted with our key, reachable over TLS only, through one access point."""
+
+from __future__ import annotations
+
+from cdktf_cdktf_provider_aws.efs_access_point import (
+    EfsAccessPoint,
+    EfsAccessPointPosixUser,
+    EfsAccessPointRootDirectory,
+    EfsAccessPointRootDirectoryCreationInfo,
+)
+from cdktf_cdktf_provider_aws.efs_backup_policy import EfsBackupPolicy, EfsBackupPolicyBackupPolicy
+from cdktf_cdktf_provider_aws.efs_file_system import EfsFileSystem, EfsFileSystemLifecyclePolicy
+from cdktf_cdktf_provider_aws.efs_file_system_policy import EfsFileSystemPolicy
+from cdktf_cdktf_provider_aws.efs_mount_target import EfsMountTarget
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from constructs import Construct
+
+from components.encryption import EncryptionKey
+from components.iam import grant, policy_document
+from components.network import Network
+from config.naming import Namer
+from config.settings import FileStorageSettings
+
+CLIENT_ACTIONS = ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
+ROOT_DIRECTORY_MODE = "0750"
+
+
+class FileStorage(Construct):
+    """An EFS file system with a mount target per private subnet and an access point for the app.
+
+    ``clients`` are the roles (the ECS task role) allowed to mount and write, through the access point
+    only; the file system policy denies every request that is not made over TLS.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        settings: FileStorageSettings,
+        namer: Namer,
+        network: Network,
+        key: EncryptionKey,
+        clients: list[IamRole],
+    ) -> None:
+        super().__init__(scope, id)
+        self.file_system = EfsFileSystem(
+            self,
+            "file-system",
+            creation_token=namer.name("efs"),
+            encrypted=True,
+            kms_key_id=key.arn,
+            performance_mode="generalPurpose",
+            throughput_mode=settings.throughput_mode,
+            lifecycle_policy=[
+                EfsFileSystemLifecyclePolicy(transition_to_ia=settings.transition_to_ia),
+                EfsFileSystemLifecyclePolicy(transition_to_primary_storage_class="AFTER_1_ACCESS"),
+            ],
+            tags={"Name": namer.name("efs")},
+        )
+        EfsBackupPolicy(
+            self,
+            "backup-policy",
+            file_system_id=self.file_system.id,
+            backup_policy=EfsBackupPolicyBackupPolicy(status="ENABLED"),
+        )
+        self.mount_targets = [
+            EfsMountTarget(
+                self,
+                f"mount-target-{i + 1}",
+                file_system_id=self.file_system.id,
+                subnet_id=subnet.id,
+                security_groups=[network.efs_security_group.id],
+            )
+            for i, subnet in enumerate(network.private_subnets)
+        ]
+        self.access_point = EfsAccessPoint(
+            self,
+            "access-point",
+            file_system_id=self.file_system.id,
+            posix_user=EfsAccessPointPosixUser(uid=settings.posix_uid, gid=settings.posix_gid),
+            root_directory=EfsAccessPointRootDirectory(
+                path=settings.root_directory,
+                creation_info=EfsAccessPointRootDirectoryCreationInfo(
+                    owner_uid=settings.posix_uid, owner_gid=settings.posix_gid, permissions=ROOT_DIRECTORY_MODE
+                ),
+            ),
+            tags={"Name": namer.name("efs-access-point")},
+        )
+        through_access_point = {"StringEquals": {"elasticfilesystem:AccessPointArn": self.access_point.arn}}
+        statements = [
+            {
+                "Sid": "DenyWithoutTls",
+                "Effect": "Deny",
+                "Principal": {"AWS": "*"},
+                "Action": "*",
+                "Resource": self.file_system.arn,
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ]
+        if clients:
+            statements.append(
+                {
+                    "Sid": "ApplicationThroughAccessPointOnly",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": [role.arn for role in clients]},
+                    "Action": CLIENT_ACTIONS,
+                    "Resource": self.file_system.arn,
+                    "Condition": through_access_point,
+                }
+            )
+        EfsFileSystemPolicy(
+            self,
+            "policy",
+            file_system_id=self.file_system.id,
+            policy=policy_document(*statements),
+        )
+        for role in clients:
+            grant(
+                self,
+                f"client-{role.node.id}",
+                role=role,
+                name="mount-application-file-system",
+                statements=[
+                    {
+                        "Effect": "Allow",
+                        "Action": CLIENT_ACTIONS,
+                        "Resource": self.file_system.arn,
+                        "Condition": through_access_point,
+                    }
+                ],
+            )

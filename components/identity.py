@@ -1,0 +1,41 @@
+"""The application's two ECS roles, created before the layers that grant them access.
+
+The task role is what the application's code runs as; the execution role is what ECS uses to start
+it (pull the image, write logs, fetch secrets). Each starts with no permissions: every layer grants
+exactly what it owns through an intent method (``FileStorage`` grants EFS access to the task role,
+``Database.grant_read_secret`` gives the execution role the master secret).
+"""
+
+from __future__ import annotations
+
+from constructs import Construct
+
+from components.aws_context import AwsContext
+from components.iam import service_role
+from config.naming import Namer
+
+ECS_TASKS = "ecs-tasks.amazonaws.com"
+
+
+class WorkloadIdentity(Construct):
+    def __init__(self, scope: Construct, id: str, *, namer: Namer, aws: AwsContext) -> None:
+        super().__init__(scope, id)
+        tasks_of_this_account = aws.arn("ecs", "*")
+        self.task_role = service_role(
+            self,
+            "task-role",
+            name=namer.name("task-role"),
+            service=ECS_TASKS,
+            aws=aws,
+            description="Application containers: only what each layer grants",
+            source_arn=tasks_of_this_account,
+        )
+        self.execution_role = service_role(
+            self,
+            "execution-role",
+            name=namer.name("execution-role"),
+            service=ECS_TASKS,
+            aws=aws,
+            description="ECS agent: image pull, logs and secrets for the application",
+            source_arn=tasks_of_this_account,
+        )

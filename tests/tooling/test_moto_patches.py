@@ -1,0 +1,304 @@
+"""The moto patches, through boto3 against a threaded moto server on loopback (as Terraform talks to it).
+
+Each gap has a scenario run twice: with the patch, where it must behave like AWS, and with moto's own
+code put back (``test_upstream_still_needs_*``), where it must still show the gap. When one of those
+fails, upstream moto has closed the gap: delete the patch and both of its tests.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
+from moto.codepipeline.models import CodePipeline
+from moto.efs.responses import EFSResponse
+from moto.rds.responses import RDSResponse
+from moto.server import ThreadedMotoServer
+
+from tooling import moto_patches
+
+REGION = "eu-south-1"
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[str]:
+    moto_patches.apply_all()
+    moto_patches.apply_all()  # patches must be idempotent: the scenarios below run after two applies
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def client(endpoint: str) -> Iterator[Any]:
+    """A factory of boto3 clients for the server; moto's state is reset after each test."""
+
+    def make(service: str) -> Any:
+        return boto3.client(
+            service,
+            endpoint_url=endpoint,
+            region_name=REGION,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            # An unimplemented action answers 500: fail at once instead of retrying.
+            config=Config(retries={"total_max_attempts": 1}),
+        )
+
+    yield make
+    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")).close()
+
+
+def unpatch(monkeypatch: pytest.MonkeyPatch, owner: type) -> None:
+    """Put moto's own attributes of ``owner`` back for one test (the server thread sees them too)."""
+    replaced = [(name, original) for (cls, name), original in moto_patches.ORIGINALS.items() if cls is owner]
+    assert replaced, f"no patch replaces anything on {owner.__name__}"
+    for name, original in replaced:
+        if original is moto_patches.ABSENT:
+            monkeypatch.delattr(owner, name)
+        else:
+            monkeypatch.setattr(owner, name, original)
+
+
+def status(error: ClientError) -> int:
+    code: int = error.response["ResponseMetadata"]["HTTPStatusCode"]
+    return code
+
+
+def test_every_patch_is_registered_once() -> None:
+    names = [patch.__name__ for patch in moto_patches.PATCHES]
+    assert sorted(names) == sorted(set(names))
+    assert len(names) == 5
+
+
+# --- RDS DescribeDBParameters: Source ---------------------------------------------------------------
+
+
+def force_ssl_group(rds: Any) -> None:
+    rds.create_db_parameter_group(
+        DBParameterGroupName="pg", DBParameterGroupFamily="postgres16", Description="force ssl"
+    )
+    rds.modify_db_parameter_group(
+        DBParameterGroupName="pg",
+        Parameters=[{"ParameterName": "rds.force_ssl", "ParameterValue": "1", "ApplyMethod": "immediate"}],
+    )
+
+
+def test_rds_user_parameters_are_described_with_source_user(client: Any) -> None:
+    rds = client("rds")
+    force_ssl_group(rds)
+    expected = [{"ParameterName": "rds.force_ssl", "ParameterValue": "1", "ApplyMethod": "immediate", "Source": "user"}]
+    assert rds.describe_db_parameters(DBParameterGroupName="pg")["Parameters"] == expected
+    # What aws_db_parameter_group asks when it has no parameters in state (e.g. on import).
+    assert rds.describe_db_parameters(DBParameterGroupName="pg", Source="user")["Parameters"] == expected
+    assert rds.describe_db_parameters(DBParameterGroupName="pg", Source="engine-default")["Parameters"] == []
+    with pytest.raises(ClientError, match="DBParameterGroupNotFound"):
+        rds.describe_db_parameters(DBParameterGroupName="nope")
+
+
+def test_upstream_still_needs_rds_user_source(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    unpatch(monkeypatch, RDSResponse)
+    rds = client("rds")
+    force_ssl_group(rds)
+    (parameter,) = rds.describe_db_parameters(DBParameterGroupName="pg")["Parameters"]
+    assert parameter["ParameterName"] == "rds.force_ssl"
+    assert "Source" not in parameter
+
+
+# --- EFS DeleteFileSystemPolicy ----------------------------------------------------------------------
+
+POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "elasticfilesystem:ClientMount", "Resource": "*"}
+        ],
+    }
+)
+
+
+def file_system_with_policy(efs: Any) -> str:
+    file_system_id: str = efs.create_file_system(CreationToken="data")["FileSystemId"]
+    efs.put_file_system_policy(FileSystemId=file_system_id, Policy=POLICY)
+    # Put and Describe already work in moto; only Delete is missing.
+    assert json.loads(efs.describe_file_system_policy(FileSystemId=file_system_id)["Policy"]) == json.loads(POLICY)
+    return file_system_id
+
+
+def test_efs_delete_file_system_policy(client: Any) -> None:
+    efs = client("efs")
+    file_system_id = file_system_with_policy(efs)
+    response = efs.delete_file_system_policy(FileSystemId=file_system_id)
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 200
+    with pytest.raises(ClientError, match="PolicyNotFound"):
+        efs.describe_file_system_policy(FileSystemId=file_system_id)
+    with pytest.raises(ClientError, match="FileSystemNotFound"):
+        efs.delete_file_system_policy(FileSystemId="fs-00000000")
+
+
+def test_upstream_still_needs_efs_delete_file_system_policy(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    unpatch(monkeypatch, EFSResponse)
+    efs = client("efs")
+    file_system_id = file_system_with_policy(efs)
+    with pytest.raises(ClientError) as error:
+        efs.delete_file_system_policy(FileSystemId=file_system_id)
+    assert status(error.value) == 500  # moto: "The delete_file_system_policy action has not been implemented"
+
+
+# --- EFS PutBackupPolicy -----------------------------------------------------------------------------
+
+
+def test_efs_put_backup_policy(client: Any) -> None:
+    efs = client("efs")
+    file_system_id = efs.create_file_system(CreationToken="data")["FileSystemId"]
+    enabled = efs.put_backup_policy(FileSystemId=file_system_id, BackupPolicy={"Status": "ENABLED"})
+    assert enabled["BackupPolicy"] == {"Status": "ENABLED"}
+    assert efs.describe_backup_policy(FileSystemId=file_system_id)["BackupPolicy"] == {"Status": "ENABLED"}
+    # How the provider removes aws_efs_backup_policy: it puts DISABLED and waits to read DISABLED back.
+    efs.put_backup_policy(FileSystemId=file_system_id, BackupPolicy={"Status": "DISABLED"})
+    assert efs.describe_backup_policy(FileSystemId=file_system_id)["BackupPolicy"] == {"Status": "DISABLED"}
+    # A file system nobody put a policy on keeps moto's own answer.
+    untouched = efs.create_file_system(CreationToken="other")["FileSystemId"]
+    with pytest.raises(ClientError, match="PolicyNotFound"):
+        efs.describe_backup_policy(FileSystemId=untouched)
+    with pytest.raises(ClientError, match="FileSystemNotFound"):
+        efs.put_backup_policy(FileSystemId="fs-00000000", BackupPolicy={"Status": "ENABLED"})
+
+
+def test_upstream_still_needs_efs_put_backup_policy(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    unpatch(monkeypatch, EFSResponse)
+    efs = client("efs")
+    file_system_id = efs.create_file_system(CreationToken="data")["FileSystemId"]
+    with pytest.raises(ClientError) as error:
+        efs.put_backup_policy(FileSystemId=file_system_id, BackupPolicy={"Status": "ENABLED"})
+    assert status(error.value) == 500  # moto: "The put_backup_policy action has not been implemented"
+
+
+# --- Application Auto Scaling tags -------------------------------------------------------------------
+
+
+def scalable_target(autoscaling: Any) -> str:
+    arn: str = autoscaling.register_scalable_target(
+        ServiceNamespace="dynamodb",
+        ResourceId="table/sessions",
+        ScalableDimension="dynamodb:table:ReadCapacityUnits",
+        MinCapacity=1,
+        MaxCapacity=4,
+        Tags={"Project": "healthtech"},
+    )["ScalableTargetARN"]
+    return arn
+
+
+def test_application_autoscaling_tags(client: Any) -> None:
+    autoscaling = client("application-autoscaling")
+    arn = scalable_target(autoscaling)
+    assert autoscaling.list_tags_for_resource(ResourceARN=arn)["Tags"] == {"Project": "healthtech"}
+    autoscaling.tag_resource(ResourceARN=arn, Tags={"Environment": "dev", "Owner": "platform"})
+    autoscaling.untag_resource(ResourceARN=arn, TagKeys=["Owner", "Missing"])
+    assert autoscaling.list_tags_for_resource(ResourceARN=arn)["Tags"] == {
+        "Project": "healthtech",
+        "Environment": "dev",
+    }
+    # Re-registering (how the provider updates a target) keeps the ARN and merges the tags.
+    assert scalable_target(autoscaling) == arn
+    assert autoscaling.list_tags_for_resource(ResourceARN=arn)["Tags"] == {
+        "Project": "healthtech",
+        "Environment": "dev",
+    }
+    unknown = arn.rsplit("/", 1)[0] + "/unknown"
+    with pytest.raises(ClientError, match="ResourceNotFoundException"):
+        autoscaling.list_tags_for_resource(ResourceARN=unknown)
+    with pytest.raises(ClientError, match="ResourceNotFoundException"):
+        autoscaling.tag_resource(ResourceARN=unknown, Tags={"a": "b"})
+    with pytest.raises(ClientError, match="ResourceNotFoundException"):
+        autoscaling.untag_resource(ResourceARN=unknown, TagKeys=["a"])
+
+
+def test_upstream_still_needs_application_autoscaling_tags(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    unpatch(monkeypatch, ApplicationAutoScalingResponse)
+    autoscaling = client("application-autoscaling")
+    arn = scalable_target(autoscaling)
+    with pytest.raises(ClientError) as error:
+        autoscaling.list_tags_for_resource(ResourceARN=arn)
+    assert status(error.value) == 500  # moto: "The list_tags_for_resource action has not been implemented"
+
+
+# --- CodePipeline metadata timestamps ----------------------------------------------------------------
+
+
+def pipeline_metadata_as_sent(client: Any) -> dict[str, Any]:
+    """GetPipeline's ``metadata`` as moto put it on the wire (boto3 would parse strings and numbers alike)."""
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "codepipeline.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    role = client("iam").create_role(RoleName="pipeline", AssumeRolePolicyDocument=json.dumps(trust))["Role"]
+    codepipeline = client("codepipeline")
+    source = {"category": "Source", "owner": "AWS", "provider": "S3", "version": "1"}
+    build = {"category": "Build", "owner": "AWS", "provider": "CodeBuild", "version": "1"}
+    codepipeline.create_pipeline(
+        pipeline={
+            "name": "app",
+            "roleArn": role["Arn"],
+            "artifactStore": {"type": "S3", "location": "artifacts"},
+            "stages": [
+                {
+                    "name": "Source",
+                    "actions": [
+                        {
+                            "name": "Source",
+                            "actionTypeId": source,
+                            "configuration": {"S3Bucket": "artifacts", "S3ObjectKey": "app.zip"},
+                            "outputArtifacts": [{"name": "src"}],
+                        }
+                    ],
+                },
+                {
+                    "name": "Build",
+                    "actions": [
+                        {
+                            "name": "Build",
+                            "actionTypeId": build,
+                            "configuration": {"ProjectName": "app"},
+                            "inputArtifacts": [{"name": "src"}],
+                        }
+                    ],
+                },
+            ],
+        }
+    )
+    bodies: list[bytes] = []
+    codepipeline.meta.events.register(
+        "before-parse.codepipeline.GetPipeline", lambda response_dict, **_: bodies.append(response_dict["body"])
+    )
+    codepipeline.get_pipeline(name="app")
+    metadata: dict[str, Any] = json.loads(bodies[0])["metadata"]
+    return metadata
+
+
+def test_codepipeline_metadata_timestamps_are_epoch_numbers(client: Any) -> None:
+    metadata = pipeline_metadata_as_sent(client)
+    for key in ("created", "updated"):
+        assert isinstance(metadata[key], int | float)
+        assert abs(metadata[key] - time.time()) < 300
+    assert metadata["pipelineArn"].endswith(":app")
+
+
+def test_upstream_still_needs_codepipeline_epoch_timestamps(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    unpatch(monkeypatch, CodePipeline)
+    metadata = pipeline_metadata_as_sent(client)
+    assert isinstance(metadata["created"], str)
+    assert isinstance(metadata["updated"], str)
