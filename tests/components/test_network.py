@@ -135,11 +135,11 @@ def test_flow_logs_capture_all_traffic_into_a_kms_encrypted_log_group(each_env: 
 
 def test_flow_log_role_can_write_only_its_own_log_group(dev: Synth) -> None:
     group = dev.ref("network/flow-logs-log-group", "arn")
-    policy = json.loads(dev.only("aws_iam_role_policy")["policy"])
+    policy = json.loads(dev.by_path("network/flow-logs-policy")["policy"])
     (statement,) = policy["Statement"]
     assert statement["Resource"] == [group, f"{group}:*"]
     assert all(action.startswith("logs:") and "*" not in action for action in statement["Action"])
-    trust = json.loads(dev.only("aws_iam_role")["assume_role_policy"])
+    trust = json.loads(dev.by_path("network/flow-logs-role")["assume_role_policy"])
     (assume,) = trust["Statement"]
     assert assume["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
     assert "aws:SourceAccount" in assume["Condition"]["StringEquals"]
