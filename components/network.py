@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
 from cdktf_cdktf_provider_aws.eip import Eip
 from cdktf_cdktf_provider_aws.flow_log import FlowLog
-from cdktf_cdktf_provider_aws.iam_role import IamRole
-from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.internet_gateway import InternetGateway
 from cdktf_cdktf_provider_aws.nat_gateway import NatGateway
 from cdktf_cdktf_provider_aws.route import Route
@@ -23,6 +19,7 @@ from constructs import Construct
 
 from components.aws_context import AwsContext
 from components.encryption import EncryptionKey
+from components.iam import grant, service_role
 from config.naming import Namer
 from config.settings import NetworkSettings
 
@@ -222,51 +219,32 @@ class Network(Construct):
             kms_key_id=logs_key.arn,
             retention_in_days=retention_days,
         )
-        role = IamRole(
+        role = service_role(
             self,
             "flow-logs-role",
             name=namer.name("flow-logs-role"),
+            service="vpc-flow-logs.amazonaws.com",
+            aws=aws,
             description="VPC flow logs delivery to its own log group",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                            # Confused-deputy guard: only flow logs of this account may assume it.
-                            "Condition": {
-                                "StringEquals": {"aws:SourceAccount": aws.account_id},
-                                "ArnLike": {"aws:SourceArn": aws.arn("ec2", "vpc-flow-log/*")},
-                            },
-                        }
-                    ],
-                }
-            ),
+            source_arn=aws.arn("ec2", "vpc-flow-log/*"),
         )
-        IamRolePolicy(
+        grant(
             self,
             "flow-logs-policy",
-            role=role.id,
+            role=role,
             name="write-flow-logs",
-            policy=json.dumps(
+            statements=[
                 {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Action": [
-                                "logs:CreateLogStream",
-                                "logs:PutLogEvents",
-                                "logs:DescribeLogGroups",
-                                "logs:DescribeLogStreams",
-                            ],
-                            "Resource": [self.flow_log_group.arn, f"{self.flow_log_group.arn}:*"],
-                        }
+                    "Effect": "Allow",
+                    "Action": [
+                        "logs:CreateLogStream",
+                        "logs:PutLogEvents",
+                        "logs:DescribeLogGroups",
+                        "logs:DescribeLogStreams",
                     ],
+                    "Resource": [self.flow_log_group.arn, f"{self.flow_log_group.arn}:*"],
                 }
-            ),
+            ],
         )
         self.flow_log_role = role
         self.flow_log = FlowLog(
