@@ -6,6 +6,7 @@ stopped after. What moto cannot check is listed in the README (Local mode) and n
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -122,6 +123,7 @@ def test_kms_keys_rotate_and_have_their_aliases(deployment: Deployment) -> None:
         ("efs", "EFSKMSKeyId"),
         ("logs", "LogsKMSKeyId"),
         ("s3", "S3KMSKeyId"),
+        ("secrets", "SecretsKMSKeyId"),
     ):
         assert kms.get_key_rotation_status(KeyId=out[output])["KeyRotationEnabled"] is True
         assert aliases[f"alias/healthtech-{purpose}-dev"] == out[output]
@@ -138,6 +140,52 @@ def test_default_security_group_is_empty_and_rds_takes_only_ecs(deployment: Depl
     assert (rds_in["FromPort"], rds_in["ToPort"], rds_in["IpRanges"]) == (5432, 5432, [])
     assert [p["GroupId"] for p in rds_in["UserIdGroupPairs"]] == [groups["healthtech-ecs-sg-dev"]["GroupId"]]
     assert groups["healthtech-rds-sg-dev"]["IpPermissionsEgress"] == []
+
+
+def test_postgres_is_encrypted_private_tls_only_with_a_managed_secret(deployment: Deployment) -> None:
+    rds, kms, out = deployment.client("rds"), deployment.client("kms"), deployment.outputs
+    (db,) = rds.describe_db_instances(DBInstanceIdentifier="healthtech-postgres-dev")["DBInstances"]
+    assert db["Engine"] == "postgres" and db["DBInstanceStatus"] == "available"
+    assert db["StorageEncrypted"] is True and db["KmsKeyId"].endswith(out["RDSKMSKeyId"])
+    assert db["MultiAZ"] is DEV.database.multi_az
+    assert db["PubliclyAccessible"] is False and db["DeletionProtection"] is DEV.deletion_protection
+    assert db["Endpoint"]["Address"] == out["RDSInstanceEndpoint"] and db["Endpoint"]["Port"] == 5432
+    assert {s["SubnetIdentifier"] for s in db["DBSubnetGroup"]["Subnets"]} == {
+        out["PrivateSubnet1Id"],
+        out["PrivateSubnet2Id"],
+    }
+    assert db["MasterUserSecret"]["SecretArn"] == out["RDSMasterSecretArn"]
+    secrets_key = kms.describe_key(KeyId=out["SecretsKMSKeyId"])["KeyMetadata"]["Arn"]
+    assert db["MasterUserSecret"]["KmsKeyId"] == secrets_key
+    assert sorted(db["EnabledCloudwatchLogsExports"]) == ["postgresql", "upgrade"]
+    (group,) = db["DBParameterGroups"]
+    params = rds.describe_db_parameters(DBParameterGroupName=group["DBParameterGroupName"], Source="user")
+    assert {p["ParameterName"]: p["ParameterValue"] for p in params["Parameters"]} == {
+        "rds.force_ssl": "1",
+        "log_connections": "1",
+        "log_disconnections": "1",
+    }
+    # Not checkable here: moto accepts Performance Insights but does not store it (README, Local mode).
+
+
+def test_efs_is_encrypted_with_our_key_mounted_in_both_azs_and_tls_only(deployment: Deployment) -> None:
+    efs, out = deployment.client("efs"), deployment.outputs
+    (fs,) = efs.describe_file_systems(FileSystemId=out["EFSFileSystemId"])["FileSystems"]
+    assert fs["Encrypted"] is True and fs["KmsKeyId"].endswith(out["EFSKMSKeyId"])
+    targets = efs.describe_mount_targets(FileSystemId=out["EFSFileSystemId"])["MountTargets"]
+    assert len(targets) == 2
+    assert {t["SubnetId"] for t in targets} == {out["PrivateSubnet1Id"], out["PrivateSubnet2Id"]}
+    assert len({t["AvailabilityZoneName"] for t in targets}) == 2
+    policy = json.loads(efs.describe_file_system_policy(FileSystemId=out["EFSFileSystemId"])["Policy"])
+    (deny,) = [s for s in policy["Statement"] if s["Effect"] == "Deny"]
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    (allow,) = [s for s in policy["Statement"] if s["Effect"] == "Allow"]
+    assert allow["Principal"]["AWS"] in (out["ECSTaskRoleArn"], [out["ECSTaskRoleArn"]])
+    backup = efs.describe_backup_policy(FileSystemId=out["EFSFileSystemId"])["BackupPolicy"]
+    assert backup["Status"] == "ENABLED"
+    (ap,) = efs.describe_access_points(AccessPointId=out["EFSAccessPointId"])["AccessPoints"]
+    assert ap["PosixUser"] == {"Uid": 1000, "Gid": 1000}
+    assert ap["RootDirectory"]["Path"] == "/app"
 
 
 def test_replan_shows_no_drift(deployment: Deployment) -> None:
@@ -161,5 +209,9 @@ def test_destroy_leaves_nothing_behind(deployment: Deployment) -> None:
     assert logs.describe_log_groups(logGroupNamePrefix="/healthtech/")["logGroups"] == []
     assert [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith("healthtech-")] == []
     assert [a for a in kms.list_aliases()["Aliases"] if a["AliasName"].startswith("alias/healthtech-")] == []
-    for output in ("RDSKMSKeyId", "EFSKMSKeyId", "LogsKMSKeyId", "S3KMSKeyId"):
+    rds, efs = deployment.client("rds"), deployment.client("efs")
+    assert rds.describe_db_instances()["DBInstances"] == []
+    assert rds.describe_db_snapshots()["DBSnapshots"] == []  # dev: no final snapshot left behind
+    assert efs.describe_file_systems()["FileSystems"] == []
+    for output in ("RDSKMSKeyId", "EFSKMSKeyId", "LogsKMSKeyId", "S3KMSKeyId", "SecretsKMSKeyId"):
         assert kms.describe_key(KeyId=deployment.outputs[output])["KeyMetadata"]["KeyState"] == "PendingDeletion"
