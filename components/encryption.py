@@ -46,6 +46,8 @@ class KeyPurpose:
     """Services that use the key for principals of this account (``kms:ViaService``)."""
     logs_service: bool = False
     """Whether CloudWatch Logs itself may use the key, for log groups of this account and region."""
+    publishing_services: tuple[str, ...] = ()
+    """Services that publish into an encrypted SNS topic on this account's behalf (``aws:SourceAccount``)."""
 
 
 PURPOSES: tuple[KeyPurpose, ...] = (
@@ -54,6 +56,13 @@ PURPOSES: tuple[KeyPurpose, ...] = (
     KeyPurpose("logs", "CloudWatch Logs log groups", logs_service=True),
     KeyPurpose("s3", "S3 buckets (pipeline artifacts)", via_services=("s3",)),
     KeyPurpose("secrets", "Secrets Manager secrets (the RDS-managed master secret)", via_services=("secretsmanager",)),
+    KeyPurpose("ecr", "ECR container images", via_services=("ecr",)),
+    KeyPurpose(
+        "sns",
+        "SNS alarm topic",
+        via_services=("sns",),
+        publishing_services=("cloudwatch.amazonaws.com", "events.amazonaws.com"),
+    ),
 )
 
 
@@ -139,11 +148,22 @@ def _key_policy(purpose: KeyPurpose, aws: AwsContext) -> dict[str, Any]:
                 "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": aws.arn("logs", "log-group:*")}},
             }
         )
+    if purpose.publishing_services:
+        statements.append(
+            {
+                "Sid": "ServicesPublishToThisAccountsTopics",
+                "Effect": "Allow",
+                "Principal": {"Service": list(purpose.publishing_services)},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": aws.account_id}},
+            }
+        )
     return {"Version": "2012-10-17", "Statement": statements}
 
 
 class Encryption(Construct):
-    """The platform's customer-managed keys: ``rds``, ``efs``, ``logs``, ``s3`` and ``secrets``."""
+    """The platform's customer-managed keys: ``rds``, ``efs``, ``logs``, ``s3``, ``secrets``, ``ecr`` and ``sns``."""
 
     def __init__(
         self, scope: Construct, id: str, *, settings: EncryptionSettings, namer: Namer, aws: AwsContext
@@ -157,3 +177,5 @@ class Encryption(Construct):
         self.logs = self.keys["logs"]
         self.s3 = self.keys["s3"]
         self.secrets = self.keys["secrets"]
+        self.ecr = self.keys["ecr"]
+        self.sns = self.keys["sns"]

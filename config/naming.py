@@ -28,8 +28,18 @@ class NameRule:
 _S3 = r"^[a-z0-9][a-z0-9-]*[a-z0-9]$"
 _IAM = r"^[\w+=,.@-]+$"
 _RDS_ID = r"^[a-z](-?[a-z0-9]+)*$"  # RDS: letter first, no trailing or double hyphen
-KEY_PURPOSES: tuple[str, ...] = ("rds", "efs", "logs", "s3", "secrets")
+KEY_PURPOSES: tuple[str, ...] = ("rds", "efs", "logs", "s3", "secrets", "ecr", "sns")
 RDS_LOG_EXPORTS: tuple[str, ...] = ("postgresql", "upgrade")
+ALARMS: tuple[str, ...] = (
+    "ecs-cpu-high",
+    "ecs-memory-high",
+    "rds-cpu-high",
+    "rds-connections-high",
+    "rds-storage-low",
+    "alb-5xx",
+    "target-5xx",
+    "unhealthy-hosts",
+)
 
 # type -> rule. The key is the {type} segment of ``healthtech-{type}-{env}``.
 NAME_RULES: dict[str, NameRule] = {
@@ -76,9 +86,35 @@ NAME_RULES: dict[str, NameRule] = {
     "execution-role": NameRule("IAM role name", 64, pattern=_IAM),
     "efs": NameRule("EFS creation token", 64),
     "efs-access-point": NameRule("EFS access point Name tag", 256),
-    # Reserved for the layers that follow; validated now so a new environment fails early.
-    "alb": NameRule("application load balancer name", 32),
-    "tg": NameRule("target group name", 32),
+    "cluster": NameRule("ECS cluster name", 255, pattern=r"^[a-zA-Z0-9_-]+$"),
+    "service": NameRule("ECS service name", 255, pattern=r"^[a-zA-Z0-9_-]+$"),
+    "task": NameRule("ECS task definition family", 255, pattern=r"^[a-zA-Z0-9_-]+$"),
+    "app-log-group": NameRule(
+        "CloudWatch log group name", 512, pattern=r"^[\w./#-]+$", template="/{project}/{env}/app"
+    ),
+    # The issue and the original template name the image repository after the project and environment only.
+    "ecr": NameRule("ECR repository name", 256, pattern=r"^[a-z0-9]+([._/-][a-z0-9]+)*$", template="{project}-{env}"),
+    "scale-cpu": NameRule("Application Auto Scaling policy name", 256, pattern=r"^[\w-]+$"),
+    "scale-memory": NameRule("Application Auto Scaling policy name", 256, pattern=r"^[\w-]+$"),
+    # ALB names may not start with "internal-" and end at 32 characters, the shortest limit we face.
+    "alb": NameRule("application load balancer name", 32, pattern=r"^[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*$"),
+    "tg": NameRule("target group name", 32, pattern=r"^[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*$"),
+    "alb-logs": NameRule("S3 bucket name", 63, pattern=_S3, template="{project}-{type}-{env}-{account}"),
+    "alarms": NameRule("SNS topic name", 256, pattern=r"^[\w-]+$"),
+    "alarm": NameRule(
+        "CloudWatch alarm name", 255, pattern=r"^[\w.-]+$", template="{project}-{purpose}-{env}", purposes=ALARMS
+    ),
+    "dashboard": NameRule("CloudWatch dashboard name", 255, pattern=r"^[\w-]+$"),
+    "pipeline-failed": NameRule("EventBridge rule name", 64, pattern=r"^[\w.-]+$"),
+    "source-uploaded": NameRule("EventBridge rule name", 64, pattern=r"^[\w.-]+$"),
+    "pipeline": NameRule("CodePipeline name", 100, pattern=r"^[A-Za-z0-9.@_-]+$"),
+    "build": NameRule("CodeBuild project name", 255, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$"),
+    "build-log-group": NameRule(
+        "CloudWatch log group name", 512, pattern=r"^[\w./#-]+$", template="/{project}/{env}/build"
+    ),
+    "pipeline-role": NameRule("IAM role name", 64, pattern=_IAM),
+    "build-role": NameRule("IAM role name", 64, pattern=_IAM),
+    "source-trigger-role": NameRule("IAM role name", 64, pattern=_IAM),
     "artifacts": NameRule("S3 bucket name", 63, pattern=_S3, template="{project}-{type}-{env}-{account}"),
 }
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 
 from config.naming import Namer, check_name
 from config.settings import EnvironmentConfig
+from config.validation_layers import LAYER_CHECKS
 
 ENVIRONMENT_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
@@ -108,8 +109,8 @@ def _problems(cfg: EnvironmentConfig) -> Iterable[str]:
     if email is not None and not EMAIL.match(email):
         yield f"{env}: observability.alarm_email: {email!r} is not an email address (e.g. oncall@example.com)"
     yield from _state_problems(cfg)
-    yield from _database_problems(cfg)
-    yield from _file_storage_problems(cfg)
+    for check in LAYER_CHECKS:
+        yield from check(cfg)
 
 
 def _name_problems(cfg: EnvironmentConfig) -> Iterable[str]:
@@ -195,108 +196,6 @@ def _state_problems(cfg: EnvironmentConfig) -> Iterable[str]:
         yield f"{env}: state.region: {state.region!r} is not an AWS region code (e.g. eu-south-1)"
     if not re.fullmatch(r"[a-zA-Z0-9_-]+(/[a-zA-Z0-9_-]+)*", state.key_prefix):
         yield f"{env}: state.key_prefix: {state.key_prefix!r} must be path segments of letters, digits, '_' and '-'"
-
-
-# Current-generation Graviton and Intel/AMD families RDS PostgreSQL 16 offers; micro and small are
-# excluded because Performance Insights (always on) does not support them.
-DB_INSTANCE_CLASS = re.compile(r"^db\.(t3|t4g|m5|m6g|m6gd|m6i|m7g|r5|r6g|r6gd|r6i|r7g)\.(medium|large|\d*xlarge)$")
-DB_INSTANCE_CLASS_EXAMPLES = "db.t4g.medium, db.m7g.large, db.r6g.2xlarge"
-WEEKDAY_TIME = re.compile(
-    r"^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$"
-)
-DAILY_WINDOW = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
-PG_IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
-IA_TRANSITIONS = (
-    "AFTER_1_DAY",
-    "AFTER_7_DAYS",
-    "AFTER_14_DAYS",
-    "AFTER_30_DAYS",
-    "AFTER_60_DAYS",
-    "AFTER_90_DAYS",
-    "AFTER_180_DAYS",
-    "AFTER_270_DAYS",
-    "AFTER_365_DAYS",
-)
-RESERVED_PG_USERS = ("postgres", "rdsadmin", "admin", "root")
-
-
-def _database_problems(cfg: EnvironmentConfig) -> Iterable[str]:
-    env = f"environment {cfg.name!r}"
-    db = cfg.database
-    if not re.fullmatch(r"1[4-7]", db.engine_version):
-        yield f"{env}: database.engine_version: {db.engine_version!r} is not allowed; use a major version 14 to 17"
-    if not DB_INSTANCE_CLASS.match(db.instance_class):
-        yield (
-            f"{env}: database.instance_class: {db.instance_class!r} is not allowed; use a current-generation "
-            f"class of size medium or larger (e.g. {DB_INSTANCE_CLASS_EXAMPLES})"
-        )
-    if not 20 <= db.allocated_storage_gb <= 65536:
-        yield f"{env}: database.allocated_storage_gb: {db.allocated_storage_gb} is not allowed; gp3 takes 20 to 65536"
-    if db.max_allocated_storage_gb < db.allocated_storage_gb:
-        yield (
-            f"{env}: database.max_allocated_storage_gb: {db.max_allocated_storage_gb} is below "
-            f"allocated_storage_gb {db.allocated_storage_gb}; it must be at least that"
-        )
-    if not 1 <= db.backup_retention_days <= 35:
-        yield f"{env}: database.backup_retention_days: {db.backup_retention_days} is not allowed; RDS keeps 1 to 35"
-    backup = DAILY_WINDOW.match(db.backup_window)
-    if not backup:
-        yield f"{env}: database.backup_window: {db.backup_window!r} is not a UTC window hh:mm-hh:mm (e.g. 02:00-02:30)"
-    else:
-        h1, m1, h2, m2 = (int(g) for g in backup.groups())
-        if (h2 * 60 + m2 - h1 * 60 - m1) % 1440 < 30:
-            yield f"{env}: database.backup_window: {db.backup_window!r} is shorter than the 30 minutes RDS requires"
-    if not WEEKDAY_TIME.match(db.maintenance_window):
-        yield (
-            f"{env}: database.maintenance_window: {db.maintenance_window!r} is not a UTC window "
-            "ddd:hh:mm-ddd:hh:mm (e.g. sun:03:00-sun:04:00)"
-        )
-    if db.enhanced_monitoring_interval_seconds not in (0, 1, 5, 10, 15, 30, 60):
-        yield (
-            f"{env}: database.enhanced_monitoring_interval_seconds: {db.enhanced_monitoring_interval_seconds} "
-            "is not allowed; use 0 (off), 1, 5, 10, 15, 30 or 60"
-        )
-    pi_days = db.performance_insights_retention_days
-    if pi_days != 7 and not (pi_days % 31 == 0 and 31 <= pi_days <= 731):
-        yield (
-            f"{env}: database.performance_insights_retention_days: {pi_days} is not allowed; "
-            "use 7 or a multiple of 31 up to 731"
-        )
-    if not PG_IDENTIFIER.match(db.database_name):
-        yield (
-            f"{env}: database.database_name: {db.database_name!r} is not allowed; use lowercase letters, "
-            "digits and '_', starting with a letter, at most 63"
-        )
-    if not PG_IDENTIFIER.match(db.master_username) or db.master_username in RESERVED_PG_USERS:
-        yield (
-            f"{env}: database.master_username: {db.master_username!r} is not allowed; use lowercase letters, "
-            f"digits and '_', starting with a letter, and none of {', '.join(RESERVED_PG_USERS)}"
-        )
-    if cfg.deletion_protection and not db.final_snapshot:
-        yield (
-            f"{env}: database.final_snapshot: False is not allowed while deletion_protection is on; a "
-            "protected database is also snapshotted on deletion"
-        )
-
-
-def _file_storage_problems(cfg: EnvironmentConfig) -> Iterable[str]:
-    env = f"environment {cfg.name!r}"
-    fs = cfg.file_storage
-    if fs.transition_to_ia not in IA_TRANSITIONS:
-        yield (
-            f"{env}: file_storage.transition_to_ia: {fs.transition_to_ia!r} is not allowed; "
-            f"use one of {', '.join(IA_TRANSITIONS)}"
-        )
-    if fs.throughput_mode not in ("elastic", "bursting"):
-        yield f"{env}: file_storage.throughput_mode: {fs.throughput_mode!r} is not allowed; use elastic or bursting"
-    for label, value in (("posix_uid", fs.posix_uid), ("posix_gid", fs.posix_gid)):
-        if not 1 <= value <= 4294967294:
-            yield f"{env}: file_storage.{label}: {value} is not allowed; use 1 to 4294967294 (0 is root)"
-    if not re.fullmatch(r"(/[A-Za-z0-9_.-]+)+", fs.root_directory):
-        yield (
-            f"{env}: file_storage.root_directory: {fs.root_directory!r} is not allowed; use an absolute path "
-            "below / such as /app"
-        )
 
 
 def _parse(cidr: str) -> ipaddress.IPv4Network | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cdktf import TerraformResource
+from cdktf import TerraformResource, TerraformResourceLifecycle
 from constructs import Construct
 
 # Every service the topology talks to; the provider sends each to the one local endpoint.
@@ -61,6 +61,16 @@ IGNORED_ON_LOCAL_ENDPOINT: tuple[IgnoredOnLocalEndpoint, ...] = (
         ("performance_insights_enabled", "performance_insights_kms_key_id", "performance_insights_retention_period"),
         "moto 5.2.5 accepts but does not store Performance Insights settings (describe returns them off)",
     ),
+    IgnoredOnLocalEndpoint(
+        "compute/service",
+        (
+            "capacity_provider_strategy",
+            "enable_ecs_managed_tags",
+            "health_check_grace_period_seconds",
+            "availability_zone_rebalancing",
+        ),
+        "moto 5.2.5 stores none of them (DescribeServices omits each; a strategy drift would replace the service)",
+    ),
 )
 
 
@@ -93,7 +103,11 @@ class LocalEndpoint:
             for part in entry.path.split("/")[1:]:
                 resource = resource.node.find_child(part)
             assert isinstance(resource, TerraformResource), entry.path
-            resource.add_override("lifecycle.ignore_changes", list(entry.attributes))
+            # Keep what the component already ignores (e.g. the service's desired_count).
+            already = list(resource.lifecycle.ignore_changes or []) if resource.lifecycle else []
+            resource.lifecycle = TerraformResourceLifecycle(
+                ignore_changes=list(dict.fromkeys([*already, *entry.attributes]))
+            )
 
     def backend_overrides(self) -> dict[str, Any]:
         """``terraform.backend.s3`` attributes that send state and locks to the local endpoint."""

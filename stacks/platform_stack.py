@@ -7,11 +7,16 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTag
 from constructs import Construct
 
 from components.aws_context import AwsContext
+from components.compute import Compute
+from components.container_registry import ContainerRegistry
 from components.database import Database
+from components.delivery import Delivery
 from components.encryption import Encryption
 from components.file_storage import FileStorage
 from components.identity import WorkloadIdentity
+from components.load_balancer import LoadBalancer
 from components.network import Network
+from components.observability import Observability
 from config.naming import PROJECT, Namer
 from config.settings import EnvironmentConfig
 from stacks.local_endpoint import LocalEndpoint
@@ -96,6 +101,71 @@ class PlatformStack(TerraformStack):
             key=self.encryption.efs,
             clients=[self.identity.task_role],
         )
+        self.registry = ContainerRegistry(
+            self,
+            "registry",
+            namer=namer,
+            key=self.encryption.ecr,
+            images_kept=config.compute.ecr_images_kept,
+            force_destroy=config.force_destroy,
+        )
+        self.load_balancer = LoadBalancer(
+            self,
+            "load-balancer",
+            settings=config.load_balancer,
+            app_port=config.network.app_port,
+            deletion_protection=config.deletion_protection,
+            force_destroy=config.force_destroy,
+            namer=namer,
+            aws=aws,
+            network=self.network,
+        )
+        self.compute = Compute(
+            self,
+            "compute",
+            config=config,
+            namer=namer,
+            network=self.network,
+            identity=self.identity,
+            registry=self.registry,
+            load_balancer=self.load_balancer,
+            database=self.database,
+            file_storage=self.file_storage,
+            logs_key=self.encryption.logs,
+        )
+        self.delivery = Delivery(
+            self,
+            "delivery",
+            settings=config.delivery,
+            force_destroy=config.force_destroy,
+            log_retention_days=config.observability.log_retention_days,
+            namer=namer,
+            aws=aws,
+            artifacts_key=self.encryption.s3,
+            logs_key=self.encryption.logs,
+            registry=self.registry,
+            compute=self.compute,
+            identity=self.identity,
+            container_name=config.compute.container_name,
+        )
+        self.observability = Observability(
+            self,
+            "observability",
+            settings=config.observability,
+            region=config.region,
+            namer=namer,
+            aws=aws,
+            key=self.encryption.sns,
+            compute=self.compute,
+            database=self.database,
+            load_balancer=self.load_balancer,
+        )
+        self.observability.route_events(
+            "pipeline-failed",
+            name=namer.name("pipeline-failed"),
+            description="A failed release reaches the alarm topic",
+            pattern=self.delivery.failure_pattern(),
+        )
         if local:
             local.ignore_unsupported(self)
         self._outputs(name)
@@ -118,6 +188,7 @@ class PlatformStack(TerraformStack):
     def _outputs(self, name: str) -> None:
         # Declared on the stack, not in components, so they keep the original template's names.
         network, keys, db, fs = self.network, self.encryption, self.database, self.file_storage
+        ecs, lb = self.compute, self.load_balancer
         outputs: dict[str, tuple[str | float, str]] = {
             "VPCId": (network.vpc.id, "VPC ID"),
             "PublicSubnet1Id": (network.public_subnets[0].id, "Public subnet in the first AZ"),
@@ -138,6 +209,27 @@ class PlatformStack(TerraformStack):
             "EFSFileSystemId": (fs.file_system.id, "EFS file system ID"),
             "EFSFileSystemArn": (fs.file_system.arn, "EFS file system ARN"),
             "EFSAccessPointId": (fs.access_point.id, "EFS access point for the application"),
+            "ECSClusterName": (ecs.cluster.name, "ECS cluster name"),
+            "ECSClusterArn": (ecs.cluster.arn, "ECS cluster ARN"),
+            "ECSServiceName": (ecs.service.name, "ECS service name"),
+            "ECSServiceArn": (ecs.service.id, "ECS service ARN"),
+            "ECSTaskDefinitionFamily": (ecs.task_definition.family, "Task definition family the pipeline deploys"),
+            "ECSLogGroupName": (ecs.log_group.name, "Log group of the application containers"),
+            "LoadBalancerDNS": (lb.dns_name, "DNS name of the internet-facing load balancer"),
+            "LoadBalancerArn": (lb.alb.arn, "Load balancer ARN"),
+            "LoadBalancerURL": (f"{'https' if lb.https else 'http'}://{lb.dns_name}", "URL of the application"),
+            "TargetGroupArn": (lb.target_group.arn, "Target group of the application"),
+            "ALBAccessLogsBucketName": (lb.access_logs.name, "Bucket receiving the load balancer access logs"),
+            "ECRRepositoryUrl": (self.registry.url, "Image repository the pipeline pushes to"),
+            "ECRKMSKeyId": (keys.ecr.key_id, "KMS key for ECR images"),
+            "PipelineName": (self.delivery.pipeline.name, "Release pipeline"),
+            "PipelineArn": (self.delivery.pipeline.arn, "Release pipeline ARN"),
+            "ArtifactBucketName": (self.delivery.artifacts.name, "Pipeline artifact bucket (and the S3 source)"),
+            "SourceObjectKey": (self.config.delivery.source_object_key, "Upload a zip here to release (S3 source)"),
+            "BuildProjectName": (self.delivery.project.name, "CodeBuild project building the image"),
+            "AlarmTopicArn": (self.observability.topic.arn, "SNS topic every alarm notifies"),
+            "DashboardName": (self.observability.dashboard.dashboard_name, "CloudWatch dashboard"),
+            "SNSKMSKeyId": (keys.sns.key_id, "KMS key for the alarm topic"),
             "ECSTaskRoleArn": (self.identity.task_role.arn, "Role the application containers run as"),
             "ECSExecutionRoleArn": (self.identity.execution_role.arn, "Role ECS starts the containers with"),
             "EnvironmentSuffix": (self.config.name, "Environment suffix used in resource names"),

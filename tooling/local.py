@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import os
 import signal
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from config import EnvironmentConfig
+from config import EnvironmentConfig, validate
 from tooling.terraform_cli import terraform_env, write_cli_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,8 +97,10 @@ def stop_server(server: LocalServer, timeout: float = 10.0) -> None:
         time.sleep(0.1)
     if _is_ours(server.pid):
         os.kill(server.pid, signal.SIGKILL)
-    with contextlib.suppress(ChildProcessError):  # reap it when it is our child
-        os.waitpid(server.pid, os.WNOHANG)
+    # Reap it when it is our child. Blocking is bounded: it has exited or was just killed, and a
+    # non-blocking wait could run while it is still exiting and leave a zombie behind.
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(server.pid, 0)
 
 
 def _is_ours(pid: int) -> bool:
@@ -167,11 +170,22 @@ class Terraform:
         self.run("destroy", "-input=false", "-auto-approve")
 
 
-def synthesize_local(environment: str, server_url: str, outdir: Path) -> tuple[EnvironmentConfig, Path]:
-    """Synthesize ``environment`` in local mode into ``outdir``; return its config and stack directory."""
+def synthesize_local(
+    environment: str, server_url: str, outdir: Path, *, certificate_arn: str | None = None
+) -> tuple[EnvironmentConfig, Path]:
+    """Synthesize ``environment`` in local mode into ``outdir``; return its config and stack directory.
+
+    ``certificate_arn`` (a certificate in the local endpoint's ACM) replaces the environment's own, so
+    an environment that serves plain HTTP can be deployed with its HTTPS listeners too.
+    """
     from main import selected_configs, synthesize
 
     (config,) = selected_configs({"HEALTHTECH_ENVIRONMENTS": environment})
+    if certificate_arn is not None:
+        config = dataclasses.replace(
+            config, load_balancer=dataclasses.replace(config.load_balancer, certificate_arn=certificate_arn)
+        )
+        validate(config)
     (name,) = synthesize([config], outdir, local_endpoint=server_url)
     return config, outdir / "stacks" / name
 

@@ -22,10 +22,11 @@ ABSENT: Any = object()
 # (class, attribute name) -> moto's own attribute (or ABSENT), recorded before our first replacement.
 # Wrappers call the original through here, which keeps a second apply from wrapping a wrapper, and the
 # "upstream still needs it" tests put these back to show the gap in unpatched moto.
-ORIGINALS: dict[tuple[type, str], Any] = {}
+ORIGINALS: dict[tuple[Any, str], Any] = {}
 
 
-def _replace(owner: type, name: str, value: Any) -> None:
+def _replace(owner: Any, name: str, value: Any) -> None:
+    """Set ``owner.name`` (a class or a module) to ``value``, remembering moto's own first."""
     ORIGINALS.setdefault((owner, name), owner.__dict__.get(name, ABSENT))
     setattr(owner, name, value)
 
@@ -185,3 +186,65 @@ def codepipeline_metadata_epoch_timestamps() -> None:
         return {"pipelineArn": self._arn, "created": unix_time(self._created), "updated": unix_time(self._updated)}
 
     _replace(CodePipeline, "metadata", property(metadata))
+
+
+@_patch
+def codebuild_pipeline_projects() -> None:
+    """CodeBuild projects driven by CodePipeline, as AWS accepts them, with their encryption key kept.
+
+    moto demands a ``location`` on source and artifacts even for type CODEPIPELINE (AWS takes none:
+    the pipeline supplies both), and reports every project's ``encryptionKey`` as ``alias/aws/s3``
+    whatever was sent, which showed as drift on every plan (and moto has no UpdateProject to apply it).
+    """
+    from moto.codebuild import responses
+    from moto.codebuild.responses import CodeBuildResponse
+
+    def pipeline_free(name: str) -> Callable[[dict[str, Any]], None]:
+        def validate(params: dict[str, Any]) -> None:
+            if params.get("type") == "CODEPIPELINE":
+                return
+            ORIGINALS[(responses, name)](params)
+
+        return validate
+
+    def create_project(self: Any) -> Any:
+        result = ORIGINALS[(CodeBuildResponse, "create_project")](self)
+        key = self._get_param("encryptionKey")
+        if key:
+            self.codebuild_backend.codebuild_projects[self._get_param("name")].project_metadata["encryptionKey"] = key
+        return result
+
+    for name in ("_validate_required_params_source", "_validate_required_params_artifacts"):
+        _replace(responses, name, pipeline_free(name))
+    _replace(CodeBuildResponse, "create_project", create_project)
+
+
+@_patch
+def s3_notification_reports_eventbridge() -> None:
+    """GetBucketNotificationConfiguration returns ``EventBridgeConfiguration`` when it is on.
+
+    moto stores the setting from PutBucketNotificationConfiguration but leaves it out of the answer, so
+    aws_s3_bucket_notification showed ``eventbridge = false -> true`` on every plan.
+    """
+    from moto.s3.responses import S3Response
+
+    def get_bucket_notification(self: Any) -> Any:
+        response = ORIGINALS[(S3Response, "get_bucket_notification")](self)
+        config = self.backend.get_bucket_notification_configuration(self.bucket_name)
+        if config is None or config.event_bridge is None:
+            return response
+        status, headers, body = response
+        text = body.decode() if isinstance(body, bytes) else str(body)
+        closing = "</NotificationConfiguration>"
+        if closing in text:
+            text = text.replace(closing, f"<EventBridgeConfiguration></EventBridgeConfiguration>{closing}")
+        else:  # moto answered with an empty document: it knew of nothing but EventBridge
+            text = (
+                '<?xml version="1.0" encoding="UTF-8"?><NotificationConfiguration '
+                'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><EventBridgeConfiguration>'
+                f"</EventBridgeConfiguration>{closing}"
+            )
+        headers = {k: v for k, v in dict(headers).items() if k.lower() != "content-length"}
+        return status, headers, text
+
+    _replace(S3Response, "get_bucket_notification", get_bucket_notification)

@@ -8,7 +8,7 @@ from cdktf_cdktf_provider_aws.kms_key import KmsKey
 
 from tests.conftest import Synth
 
-PURPOSES = ("rds", "efs", "logs", "s3", "secrets")
+PURPOSES = ("rds", "efs", "logs", "s3", "secrets", "ecr", "sns")
 
 
 def _policy(synth: Synth, purpose: str) -> dict[str, Any]:

@@ -38,12 +38,24 @@ def test_local_stack_ignores_exactly_the_listed_attributes_and_real_stacks_ignor
     for entry in IGNORED_ON_LOCAL_ENDPOINT:
         tf_type, name = dev.address(entry.path).split(".")
         expected[(tf_type, name)] = entry.attributes
+    ecs_service = dev.address("compute/service").split(".")
+    expected[(ecs_service[0], ecs_service[1])] = (
+        "desired_count",
+        "task_definition",
+        *expected[(ecs_service[0], ecs_service[1])],
+    )
     assert ignoring == expected
     assert local["provider"]["aws"][0]["endpoints"][0]["rds"] == "http://127.0.0.1:5055"
     for synth in synths.values():
         assert "endpoints" not in synth.doc["provider"]["aws"][0]
-        resources = [r for rs in synth.doc["resource"].values() for r in rs.values()]
-        assert not [r for r in resources if "ignore_changes" in json.dumps(r)]
+        ignored = {
+            (tf_type, tuple(r["lifecycle"]["ignore_changes"]))
+            for tf_type, resources in synth.doc["resource"].items()
+            for r in resources.values()
+            if "ignore_changes" in r.get("lifecycle", {})
+        }
+        # Only what the components ignore on purpose (autoscaling owns the count, the pipeline the revision).
+        assert ignored == {("aws_ecs_service", ("desired_count", "task_definition"))}
 
 
 @mock_aws
@@ -71,3 +83,44 @@ def test_moto_still_drops_performance_insights_settings() -> None:
     )
     assert stored != (True, key, 93), "moto now stores Performance Insights"
     assert instance.get("PerformanceInsightsEnabled") is not True
+
+
+@mock_aws
+def test_moto_still_drops_the_ecs_service_settings_local_mode_ignores() -> None:
+    """If this fails, moto stores one of them: drop it from IGNORED_ON_LOCAL_ENDPOINT."""
+    ecs = boto3.client("ecs", region_name=REGION)
+    ecs.create_cluster(clusterName="c")
+    ecs.put_cluster_capacity_providers(
+        cluster="c",
+        capacityProviders=["FARGATE", "FARGATE_SPOT"],
+        defaultCapacityProviderStrategy=[{"capacityProvider": "FARGATE", "weight": 1}],
+    )
+    ecs.register_task_definition(
+        family="t",
+        containerDefinitions=[{"name": "app", "image": "app:1"}],
+        requiresCompatibilities=["FARGATE"],
+        networkMode="awsvpc",
+        cpu="256",
+        memory="512",
+    )
+    ecs.create_service(
+        cluster="c",
+        serviceName="s",
+        taskDefinition="t",
+        desiredCount=1,
+        capacityProviderStrategy=[{"capacityProvider": "FARGATE", "base": 1, "weight": 1}],
+        enableECSManagedTags=True,
+        healthCheckGracePeriodSeconds=60,
+        availabilityZoneRebalancing="ENABLED",
+    )
+    (service,) = ecs.describe_services(cluster="c", services=["s"])["services"]
+    stored = {
+        key: service.get(key)
+        for key in (
+            "capacityProviderStrategy",
+            "enableECSManagedTags",
+            "healthCheckGracePeriodSeconds",
+            "availabilityZoneRebalancing",
+        )
+    }
+    assert stored == dict.fromkeys(stored), f"moto now stores some of {stored}"

@@ -18,9 +18,12 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
+from moto.codebuild import responses as codebuild_responses
+from moto.codebuild.responses import CodeBuildResponse
 from moto.codepipeline.models import CodePipeline
 from moto.efs.responses import EFSResponse
 from moto.rds.responses import RDSResponse
+from moto.s3.responses import S3Response
 from moto.server import ThreadedMotoServer
 
 from tooling import moto_patches
@@ -60,10 +63,10 @@ def client(endpoint: str) -> Iterator[Any]:
     urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")).close()
 
 
-def unpatch(monkeypatch: pytest.MonkeyPatch, owner: type) -> None:
+def unpatch(monkeypatch: pytest.MonkeyPatch, owner: Any) -> None:
     """Put moto's own attributes of ``owner`` back for one test (the server thread sees them too)."""
     replaced = [(name, original) for (cls, name), original in moto_patches.ORIGINALS.items() if cls is owner]
-    assert replaced, f"no patch replaces anything on {owner.__name__}"
+    assert replaced, f"no patch replaces anything on {owner!r}"
     for name, original in replaced:
         if original is moto_patches.ABSENT:
             monkeypatch.delattr(owner, name)
@@ -79,7 +82,7 @@ def status(error: ClientError) -> int:
 def test_every_patch_is_registered_once() -> None:
     names = [patch.__name__ for patch in moto_patches.PATCHES]
     assert sorted(names) == sorted(set(names))
-    assert len(names) == 5
+    assert len(names) == 7
 
 
 # --- RDS DescribeDBParameters: Source ---------------------------------------------------------------
@@ -302,3 +305,79 @@ def test_upstream_still_needs_codepipeline_epoch_timestamps(client: Any, monkeyp
     metadata = pipeline_metadata_as_sent(client)
     assert isinstance(metadata["created"], str)
     assert isinstance(metadata["updated"], str)
+
+
+# --- CodeBuild projects for CodePipeline ---------------------------------------------------------------
+
+KEY_ARN = "arn:aws:kms:eu-south-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+
+
+def pipeline_project(codebuild: Any) -> None:
+    codebuild.create_project(
+        name="build",
+        source={"type": "CODEPIPELINE", "buildspec": "version: 0.2"},
+        artifacts={"type": "CODEPIPELINE"},
+        environment={
+            "type": "LINUX_CONTAINER",
+            "image": "aws/codebuild/amazonlinux2-x86_64-standard:5.0",
+            "computeType": "BUILD_GENERAL1_SMALL",
+            "privilegedMode": True,
+        },
+        serviceRole="arn:aws:iam::123456789012:role/build",
+        encryptionKey=KEY_ARN,
+    )
+
+
+def test_codebuild_takes_pipeline_projects_and_keeps_their_key(client: Any) -> None:
+    codebuild = client("codebuild")
+    pipeline_project(codebuild)
+    (project,) = codebuild.batch_get_projects(names=["build"])["projects"]
+    assert project["encryptionKey"] == KEY_ARN
+    assert project["source"]["type"] == "CODEPIPELINE" and "location" not in project["source"]
+    assert project["environment"]["privilegedMode"] is True
+    with pytest.raises(ClientError, match="Project source location is required"):  # other types still need one
+        codebuild.create_project(
+            name="s3",
+            source={"type": "S3"},
+            artifacts={"type": "NO_ARTIFACTS"},
+            environment={"type": "LINUX_CONTAINER", "image": "i", "computeType": "BUILD_GENERAL1_SMALL"},
+            serviceRole="arn:aws:iam::123456789012:role/build",
+        )
+
+
+def test_upstream_still_needs_codebuild_pipeline_projects(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    unpatch(monkeypatch, codebuild_responses)
+    codebuild = client("codebuild")
+    with pytest.raises(ClientError, match="Project source location is required"):
+        pipeline_project(codebuild)
+    monkeypatch.undo()
+    unpatch(monkeypatch, CodeBuildResponse)
+    pipeline_project(codebuild)
+    (project,) = codebuild.batch_get_projects(names=["build"])["projects"]
+    assert project["encryptionKey"] != KEY_ARN
+
+
+# --- S3 notification: EventBridge ---------------------------------------------------------------------
+
+
+def eventbridge_bucket(client: Any) -> Any:
+    s3 = client("s3")
+    s3.create_bucket(Bucket="artifacts-bucket", CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_bucket_notification_configuration(
+        Bucket="artifacts-bucket", NotificationConfiguration={"EventBridgeConfiguration": {}}
+    )
+    return s3
+
+
+def test_s3_notification_reports_eventbridge(client: Any) -> None:
+    s3 = client("s3")
+    s3.create_bucket(Bucket="quiet-bucket", CreateBucketConfiguration={"LocationConstraint": REGION})
+    assert "EventBridgeConfiguration" not in s3.get_bucket_notification_configuration(Bucket="quiet-bucket")
+    s3 = eventbridge_bucket(client)
+    assert s3.get_bucket_notification_configuration(Bucket="artifacts-bucket")["EventBridgeConfiguration"] == {}
+
+
+def test_upstream_still_needs_s3_notification_eventbridge(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    unpatch(monkeypatch, S3Response)
+    s3 = eventbridge_bucket(client)
+    assert "EventBridgeConfiguration" not in s3.get_bucket_notification_configuration(Bucket="artifacts-bucket")

@@ -1,0 +1,147 @@
+"""A private S3 bucket with the settings every bucket of the platform shares.
+
+Public access is blocked, ACLs are disabled (bucket owner enforced), versioning is on, every request
+without TLS is denied, and objects expire after a set time. Encryption is SSE-KMS with one of our keys
+and bucket keys, except where the AWS service writing to the bucket supports only SSE-S3 (ALB access
+logs): the caller must then say so with ``sse_s3_reason``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
+from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
+    S3BucketLifecycleConfiguration,
+    S3BucketLifecycleConfigurationRule,
+    S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
+    S3BucketLifecycleConfigurationRuleExpiration,
+    S3BucketLifecycleConfigurationRuleFilter,
+    S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import (
+    S3BucketOwnershipControls,
+    S3BucketOwnershipControlsRule,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
+from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
+from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (
+    S3BucketServerSideEncryptionConfigurationA,
+    S3BucketServerSideEncryptionConfigurationRuleA,
+    S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
+    S3BucketVersioningA,
+    S3BucketVersioningVersioningConfiguration,
+)
+from constructs import Construct
+
+from components.encryption import EncryptionKey
+from components.iam import policy_document
+
+NONCURRENT_VERSION_DAYS = 30
+
+
+class SecureBucket(Construct):
+    """One bucket and its configuration resources. ``allow`` adds statements to its bucket policy."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        name: str,
+        key: EncryptionKey | None,
+        expire_after_days: int,
+        force_destroy: bool,
+        sse_s3_reason: str | None = None,
+    ) -> None:
+        super().__init__(scope, id)
+        if (key is None) == (sse_s3_reason is None):
+            raise ValueError(f"bucket {name}: give a KMS key, or no key and the reason SSE-S3 is used instead")
+        self.sse_s3_reason = sse_s3_reason
+        self.bucket = S3Bucket(self, "bucket", bucket=name, force_destroy=force_destroy)
+        S3BucketPublicAccessBlock(
+            self,
+            "public-access-block",
+            bucket=self.bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+        )
+        S3BucketOwnershipControls(
+            self,
+            "ownership",
+            bucket=self.bucket.id,
+            rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"),
+        )
+        S3BucketVersioningA(
+            self,
+            "versioning",
+            bucket=self.bucket.id,
+            versioning_configuration=S3BucketVersioningVersioningConfiguration(status="Enabled"),
+        )
+        default = S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
+            sse_algorithm="aws:kms" if key else "AES256",
+            kms_master_key_id=key.arn if key else None,
+        )
+        S3BucketServerSideEncryptionConfigurationA(
+            self,
+            "encryption",
+            bucket=self.bucket.id,
+            rule=[
+                S3BucketServerSideEncryptionConfigurationRuleA(
+                    apply_server_side_encryption_by_default=default, bucket_key_enabled=key is not None
+                )
+            ],
+        )
+        S3BucketLifecycleConfiguration(
+            self,
+            "lifecycle",
+            bucket=self.bucket.id,
+            rule=[
+                S3BucketLifecycleConfigurationRule(
+                    id="expire-objects",
+                    status="Enabled",
+                    filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
+                    expiration=[S3BucketLifecycleConfigurationRuleExpiration(days=expire_after_days)],
+                    noncurrent_version_expiration=[
+                        S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
+                            noncurrent_days=NONCURRENT_VERSION_DAYS
+                        )
+                    ],
+                    abort_incomplete_multipart_upload=[
+                        S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(days_after_initiation=7)
+                    ],
+                )
+            ],
+        )
+        self._statements: list[dict[str, Any]] = [
+            {
+                "Sid": "DenyWithoutTls",
+                "Effect": "Deny",
+                "Principal": {"AWS": "*"},
+                "Action": "s3:*",
+                "Resource": [self.bucket.arn, f"{self.bucket.arn}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ]
+        self.policy = S3BucketPolicy(self, "policy", bucket=self.bucket.id, policy=policy_document(*self._statements))
+
+    @property
+    def name(self) -> str:
+        return self.bucket.bucket
+
+    @property
+    def arn(self) -> str:
+        return self.bucket.arn
+
+    def objects_arn(self, prefix: str = "") -> str:
+        """ARN of the objects under ``prefix`` (all objects when empty)."""
+        return f"{self.bucket.arn}/{prefix}*"
+
+    def allow(self, statement: dict[str, Any]) -> None:
+        """Add ``statement`` to the bucket policy (after the TLS-only deny, which always stays first)."""
+        self._statements.append(statement)
+        self.policy.policy = policy_document(*self._statements)

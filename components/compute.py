@@ -1,0 +1,268 @@
+"""The application on ECS Fargate: cluster, task definition, service and its autoscaling.
+
+The container runs as the non-root application user with a read-only root filesystem, gets the
+database credentials from Secrets Manager through ``secrets`` (never ``environment``), and mounts the
+EFS access point over TLS with IAM authorization. Tasks run in the private subnets without public IPs.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cdktf_cdktf_provider_aws.appautoscaling_policy import AppautoscalingPolicy
+from cdktf_cdktf_provider_aws.appautoscaling_policy import (
+    AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration as TargetTracking,
+)
+from cdktf_cdktf_provider_aws.appautoscaling_policy import (
+    AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification as PredefinedMetric,
+)
+from cdktf_cdktf_provider_aws.appautoscaling_target import AppautoscalingTarget
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.ecs_cluster import EcsCluster, EcsClusterSetting
+from cdktf_cdktf_provider_aws.ecs_cluster_capacity_providers import (
+    EcsClusterCapacityProviders,
+    EcsClusterCapacityProvidersDefaultCapacityProviderStrategy,
+)
+from cdktf_cdktf_provider_aws.ecs_service import (
+    EcsService,
+    EcsServiceCapacityProviderStrategy,
+    EcsServiceDeploymentCircuitBreaker,
+    EcsServiceLoadBalancer,
+    EcsServiceNetworkConfiguration,
+)
+from cdktf_cdktf_provider_aws.ecs_task_definition import (
+    EcsTaskDefinition,
+    EcsTaskDefinitionRuntimePlatform,
+    EcsTaskDefinitionVolume,
+    EcsTaskDefinitionVolumeEfsVolumeConfiguration,
+    EcsTaskDefinitionVolumeEfsVolumeConfigurationAuthorizationConfig,
+)
+from constructs import Construct
+
+from components.container_registry import ContainerRegistry
+from components.database import Database
+from components.encryption import EncryptionKey
+from components.file_storage import FileStorage
+from components.iam import grant
+from components.identity import WorkloadIdentity
+from components.load_balancer import LoadBalancer
+from components.network import POSTGRES_PORT, Network
+from config.naming import Namer
+from config.settings import ComputeSettings, EnvironmentConfig
+
+DATA_PATH = "/mnt/data"
+SCRATCH_PATH = "/tmp"  # the root filesystem is read-only; this task-local volume is the only scratch space
+SCALE_IN_COOLDOWN_SECONDS = 300
+SCALE_OUT_COOLDOWN_SECONDS = 60
+
+
+class Compute(Construct):
+    """Cluster, task definition, service wired to the load balancer, and CPU/memory target tracking."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        config: EnvironmentConfig,
+        namer: Namer,
+        network: Network,
+        identity: WorkloadIdentity,
+        registry: ContainerRegistry,
+        load_balancer: LoadBalancer,
+        database: Database,
+        file_storage: FileStorage,
+        logs_key: EncryptionKey,
+    ) -> None:
+        super().__init__(scope, id)
+        settings = config.compute
+        self.cluster = EcsCluster(
+            self,
+            "cluster",
+            name=namer.name("cluster"),
+            setting=[EcsClusterSetting(name="containerInsights", value="enabled")],
+        )
+        capacity_providers = EcsClusterCapacityProviders(
+            self,
+            "capacity-providers",
+            cluster_name=self.cluster.name,
+            capacity_providers=["FARGATE", "FARGATE_SPOT"] if settings.fargate_spot else ["FARGATE"],
+            default_capacity_provider_strategy=[
+                EcsClusterCapacityProvidersDefaultCapacityProviderStrategy(capacity_provider="FARGATE", weight=1)
+            ],
+        )
+        self.log_group = CloudwatchLogGroup(
+            self,
+            "log-group",
+            name=namer.name("app-log-group"),
+            kms_key_id=logs_key.arn,
+            retention_in_days=config.observability.log_retention_days,
+        )
+        registry.grant_pull(identity.execution_role)
+        grant(
+            self,
+            "write-logs",
+            role=identity.execution_role,
+            name="write-application-logs",
+            statements=[
+                {
+                    "Effect": "Allow",
+                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    "Resource": f"{self.log_group.arn}:log-stream:*",
+                }
+            ],
+        )
+        self.task_definition = EcsTaskDefinition(
+            self,
+            "task",
+            family=namer.name("task"),
+            requires_compatibilities=["FARGATE"],
+            network_mode="awsvpc",
+            cpu=str(settings.cpu),
+            memory=str(settings.memory_mib),
+            execution_role_arn=identity.execution_role.arn,
+            task_role_arn=identity.task_role.arn,
+            runtime_platform=EcsTaskDefinitionRuntimePlatform(
+                operating_system_family="LINUX", cpu_architecture="X86_64"
+            ),
+            container_definitions=json.dumps([self._container(config, registry, database, file_storage)]),
+            volume=[
+                EcsTaskDefinitionVolume(
+                    name="data",
+                    efs_volume_configuration=EcsTaskDefinitionVolumeEfsVolumeConfiguration(
+                        file_system_id=file_storage.file_system.id,
+                        transit_encryption="ENABLED",
+                        authorization_config=EcsTaskDefinitionVolumeEfsVolumeConfigurationAuthorizationConfig(
+                            access_point_id=file_storage.access_point.id, iam="ENABLED"
+                        ),
+                    ),
+                ),
+                EcsTaskDefinitionVolume(name="scratch"),
+            ],
+        )
+        self.service = EcsService(
+            self,
+            "service",
+            name=namer.name("service"),
+            cluster=self.cluster.id,
+            task_definition=self.task_definition.arn,
+            desired_count=settings.desired_count,
+            capacity_provider_strategy=_capacity_strategy(settings),
+            platform_version="LATEST",
+            network_configuration=EcsServiceNetworkConfiguration(
+                subnets=[s.id for s in network.private_subnets],
+                security_groups=[network.ecs_security_group.id],
+                assign_public_ip=False,
+            ),
+            load_balancer=[
+                EcsServiceLoadBalancer(
+                    target_group_arn=load_balancer.target_group.arn,
+                    container_name=settings.container_name,
+                    container_port=config.network.app_port,
+                )
+            ],
+            health_check_grace_period_seconds=settings.health_check_grace_period_seconds,
+            deployment_circuit_breaker=EcsServiceDeploymentCircuitBreaker(enable=True, rollback=True),
+            deployment_minimum_healthy_percent=100,
+            deployment_maximum_percent=200,
+            enable_execute_command=False,
+            enable_ecs_managed_tags=True,
+            propagate_tags="SERVICE",
+            wait_for_steady_state=False,
+            # Autoscaling owns the task count after the first deploy; applying the configured count
+            # again would undo a scale-out in the middle of load. The pipeline owns which task
+            # definition revision runs (it registers one per release); applying ours again would roll
+            # the service back to the bootstrap image.
+            lifecycle={"ignore_changes": ["desired_count", "task_definition"]},
+            # The target group must be attached to a listener before a service can register into it.
+            depends_on=[*load_balancer.listeners, capacity_providers],
+        )
+        self._autoscaling(settings, namer)
+
+    def _container(
+        self, config: EnvironmentConfig, registry: ContainerRegistry, database: Database, file_storage: FileStorage
+    ) -> dict[str, Any]:
+        settings, port, fs = config.compute, config.network.app_port, config.file_storage
+        health_path = config.load_balancer.health_check_path
+        return {
+            "name": settings.container_name,
+            "image": registry.image(settings.image_tag),
+            "essential": True,
+            "portMappings": [{"containerPort": port, "hostPort": port, "protocol": "tcp"}],
+            "user": f"{fs.posix_uid}:{fs.posix_gid}",
+            "privileged": False,
+            "readonlyRootFilesystem": True,
+            "linuxParameters": {"initProcessEnabled": True, "capabilities": {"drop": ["ALL"]}},
+            "mountPoints": [
+                {"sourceVolume": "data", "containerPath": DATA_PATH, "readOnly": False},
+                {"sourceVolume": "scratch", "containerPath": SCRATCH_PATH, "readOnly": False},
+            ],
+            "environment": [
+                {"name": "DATA_DIR", "value": DATA_PATH},
+                {"name": "DB_HOST", "value": database.address},
+                {"name": "DB_NAME", "value": config.database.database_name},
+                {"name": "DB_PORT", "value": str(POSTGRES_PORT)},
+                # verify-full: TLS and a host name check against the RDS CA (the server refuses non-TLS anyway).
+                {"name": "PGSSLMODE", "value": "verify-full"},
+            ],
+            "secrets": [
+                {"name": "DB_PASSWORD", "valueFrom": f"{database.secret_arn}:password::"},
+                {"name": "DB_USERNAME", "valueFrom": f"{database.secret_arn}:username::"},
+            ],
+            "logConfiguration": {
+                "logDriver": "awslogs",
+                "options": {
+                    "awslogs-group": self.log_group.name,
+                    "awslogs-region": config.region,
+                    "awslogs-stream-prefix": settings.container_name,
+                },
+            },
+            "healthCheck": {
+                "command": ["CMD-SHELL", f"curl -fsS http://localhost:{port}{health_path} || exit 1"],
+                "interval": 30,
+                "timeout": 5,
+                "retries": 3,
+                "startPeriod": settings.health_check_grace_period_seconds,
+            },
+        }
+
+    def _autoscaling(self, settings: ComputeSettings, namer: Namer) -> None:
+        self.scalable_target = AppautoscalingTarget(
+            self,
+            "scalable-target",
+            service_namespace="ecs",
+            scalable_dimension="ecs:service:DesiredCount",
+            resource_id=f"service/{self.cluster.name}/{self.service.name}",
+            min_capacity=settings.min_capacity,
+            max_capacity=settings.max_capacity,
+        )
+        for kind, metric, target in (
+            ("scale-cpu", "ECSServiceAverageCPUUtilization", settings.cpu_target_percent),
+            ("scale-memory", "ECSServiceAverageMemoryUtilization", settings.memory_target_percent),
+        ):
+            AppautoscalingPolicy(
+                self,
+                kind,
+                name=namer.name(kind),
+                policy_type="TargetTrackingScaling",
+                service_namespace=self.scalable_target.service_namespace,
+                scalable_dimension=self.scalable_target.scalable_dimension,
+                resource_id=self.scalable_target.resource_id,
+                target_tracking_scaling_policy_configuration=TargetTracking(
+                    target_value=target,
+                    predefined_metric_specification=PredefinedMetric(predefined_metric_type=metric),
+                    scale_in_cooldown=SCALE_IN_COOLDOWN_SECONDS,
+                    scale_out_cooldown=SCALE_OUT_COOLDOWN_SECONDS,
+                ),
+            )
+
+
+def _capacity_strategy(settings: ComputeSettings) -> list[EcsServiceCapacityProviderStrategy]:
+    if not settings.fargate_spot:
+        return [EcsServiceCapacityProviderStrategy(capacity_provider="FARGATE", weight=1)]
+    # One task always on regular Fargate so a Spot reclaim never takes the service to zero.
+    return [
+        EcsServiceCapacityProviderStrategy(capacity_provider="FARGATE", base=1, weight=1),
+        EcsServiceCapacityProviderStrategy(capacity_provider="FARGATE_SPOT", weight=3),
+    ]

@@ -1,0 +1,344 @@
+"""The release pipeline: source -> CodeBuild (image build and push) -> ECS deploy, with no hand steps.
+
+The original template needed the source uploaded by hand and a pre-existing ECR repository. Here the
+source is a CodeStar connection to the application repository, or (the local default) an archive
+uploaded to the artifact bucket whose upload starts the pipeline through EventBridge; the build
+pushes to the repository the stack creates.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
+from cdktf_cdktf_provider_aws.cloudwatch_event_target import CloudwatchEventTarget
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.codebuild_project import (
+    CodebuildProject,
+    CodebuildProjectArtifacts,
+    CodebuildProjectEnvironment,
+    CodebuildProjectEnvironmentEnvironmentVariable,
+    CodebuildProjectLogsConfig,
+    CodebuildProjectLogsConfigCloudwatchLogs,
+    CodebuildProjectSource,
+)
+from cdktf_cdktf_provider_aws.codepipeline import (
+    Codepipeline,
+    CodepipelineArtifactStore,
+    CodepipelineArtifactStoreEncryptionKey,
+    CodepipelineStage,
+    CodepipelineStageAction,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_notification import S3BucketNotification
+from constructs import Construct
+
+from components.aws_context import AwsContext
+from components.bucket import SecureBucket
+from components.compute import Compute
+from components.container_registry import ContainerRegistry
+from components.encryption import EncryptionKey
+from components.iam import grant, service_role
+from components.identity import WorkloadIdentity
+from config.naming import Namer
+from config.settings import DeliverySettings
+
+BUILDSPEC = Path(__file__).resolve().parent.parent / "delivery" / "buildspec.yml"
+IMAGE_DEFINITIONS = "imagedefinitions.json"
+
+
+class Delivery(Construct):
+    """Artifact bucket, CodeBuild project, CodePipeline (V2) and what starts it, each role scoped."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        settings: DeliverySettings,
+        force_destroy: bool,
+        log_retention_days: int,
+        namer: Namer,
+        aws: AwsContext,
+        artifacts_key: EncryptionKey,
+        logs_key: EncryptionKey,
+        registry: ContainerRegistry,
+        compute: Compute,
+        identity: WorkloadIdentity,
+        container_name: str,
+    ) -> None:
+        super().__init__(scope, id)
+        self._settings = settings
+        self.artifacts = SecureBucket(
+            self,
+            "artifacts",
+            name=namer.name("artifacts", account=aws.account_id),
+            key=artifacts_key,
+            expire_after_days=settings.artifact_retention_days,
+            force_destroy=force_destroy,
+        )
+        self.build_log_group = CloudwatchLogGroup(
+            self,
+            "build-log-group",
+            name=namer.name("build-log-group"),
+            kms_key_id=logs_key.arn,
+            retention_in_days=log_retention_days,
+        )
+        self.build_role = service_role(
+            self,
+            "build-role",
+            name=namer.name("build-role"),
+            service="codebuild.amazonaws.com",
+            aws=aws,
+            description="CodeBuild: build the image, push it to the environment's repository",
+        )
+        self.pipeline_role = service_role(
+            self,
+            "pipeline-role",
+            name=namer.name("pipeline-role"),
+            service="codepipeline.amazonaws.com",
+            aws=aws,
+            description="CodePipeline: move artifacts, run the build, deploy to ECS",
+        )
+        artifact_access = [
+            {
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+                "Resource": self.artifacts.objects_arn(),
+            },
+            {
+                "Effect": "Allow",
+                "Action": ["s3:GetBucketVersioning", "s3:GetBucketLocation"],
+                "Resource": self.artifacts.arn,
+            },
+            artifacts_key.encrypt_decrypt_statement(),
+        ]
+        self.project = CodebuildProject(
+            self,
+            "build",
+            name=namer.name("build"),
+            description="Builds the application image and writes imagedefinitions.json",
+            service_role=self.build_role.arn,
+            encryption_key=artifacts_key.arn,
+            build_timeout=settings.build_timeout_minutes,
+            source=CodebuildProjectSource(type="CODEPIPELINE", buildspec=_terraform_literal(BUILDSPEC.read_text())),
+            artifacts=CodebuildProjectArtifacts(type="CODEPIPELINE"),
+            environment=CodebuildProjectEnvironment(
+                type="LINUX_CONTAINER",
+                compute_type=settings.build_compute_type,
+                image=settings.build_image,
+                image_pull_credentials_type="CODEBUILD",
+                # Needed for `docker build` inside the build container, and for nothing else.
+                privileged_mode=True,
+                environment_variable=[
+                    CodebuildProjectEnvironmentEnvironmentVariable(name="REPOSITORY_URI", value=registry.url),
+                    CodebuildProjectEnvironmentEnvironmentVariable(name="CONTAINER_NAME", value=container_name),
+                ],
+            ),
+            logs_config=CodebuildProjectLogsConfig(
+                cloudwatch_logs=CodebuildProjectLogsConfigCloudwatchLogs(
+                    status="ENABLED", group_name=self.build_log_group.name
+                )
+            ),
+        )
+        registry.grant_push(self.build_role)
+        grant(
+            self,
+            "build-policy",
+            role=self.build_role,
+            name="build-artifacts-and-logs",
+            statements=[
+                *artifact_access,
+                {
+                    "Effect": "Allow",
+                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    "Resource": f"{self.build_log_group.arn}:log-stream:*",
+                },
+            ],
+        )
+        self.pipeline = Codepipeline(
+            self,
+            "pipeline",
+            name=namer.name("pipeline"),
+            pipeline_type="V2",
+            role_arn=self.pipeline_role.arn,
+            artifact_store=[
+                CodepipelineArtifactStore(
+                    type="S3",
+                    location=self.artifacts.name,
+                    encryption_key=CodepipelineArtifactStoreEncryptionKey(type="KMS", id=artifacts_key.arn),
+                )
+            ],
+            stage=[
+                CodepipelineStage(name="Source", action=[self._source_action()]),
+                CodepipelineStage(
+                    name="Build",
+                    action=[
+                        CodepipelineStageAction(
+                            name="BuildImage",
+                            category="Build",
+                            owner="AWS",
+                            provider="CodeBuild",
+                            version="1",
+                            input_artifacts=["source"],
+                            output_artifacts=["image"],
+                            configuration={"ProjectName": self.project.name},
+                        )
+                    ],
+                ),
+                CodepipelineStage(
+                    name="Deploy",
+                    action=[
+                        CodepipelineStageAction(
+                            name="DeployToECS",
+                            category="Deploy",
+                            owner="AWS",
+                            provider="ECS",
+                            version="1",
+                            input_artifacts=["image"],
+                            configuration={
+                                "ClusterName": compute.cluster.name,
+                                "ServiceName": compute.service.name,
+                                "FileName": IMAGE_DEFINITIONS,
+                            },
+                        )
+                    ],
+                ),
+            ],
+        )
+        grant(
+            self,
+            "pipeline-policy",
+            role=self.pipeline_role,
+            name="run-the-release",
+            statements=[
+                *artifact_access,
+                *self._source_statements(),
+                {
+                    "Effect": "Allow",
+                    "Action": ["codebuild:StartBuild", "codebuild:BatchGetBuilds"],
+                    "Resource": self.project.arn,
+                },
+                {
+                    "Effect": "Allow",
+                    "Action": ["ecs:DescribeServices", "ecs:UpdateService"],
+                    "Resource": compute.service.id,
+                },
+                {
+                    # Task definitions have no resource-level permission for these two actions.
+                    "Sid": "EcsTaskDefinitionsHaveNoResourceLevelPermission",
+                    "Effect": "Allow",
+                    "Action": ["ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"],
+                    "Resource": "*",
+                },
+                {
+                    "Effect": "Allow",
+                    "Action": "iam:PassRole",
+                    "Resource": [identity.task_role.arn, identity.execution_role.arn],
+                    "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+                },
+            ],
+        )
+        if settings.source == "s3":
+            self._start_on_upload(namer, aws)
+
+    def _source_action(self) -> CodepipelineStageAction:
+        s = self._settings
+        if s.source == "codestar":
+            return CodepipelineStageAction(
+                name="Source",
+                category="Source",
+                owner="AWS",
+                provider="CodeStarSourceConnection",
+                version="1",
+                output_artifacts=["source"],
+                configuration={
+                    "ConnectionArn": s.connection_arn or "",
+                    "FullRepositoryId": s.repository or "",
+                    "BranchName": s.branch,
+                    "DetectChanges": "true",
+                },
+            )
+        return CodepipelineStageAction(
+            name="Source",
+            category="Source",
+            owner="AWS",
+            provider="S3",
+            version="1",
+            output_artifacts=["source"],
+            # EventBridge starts the pipeline on upload (below); polling would be slower and costlier.
+            configuration={
+                "S3Bucket": self.artifacts.name,
+                "S3ObjectKey": s.source_object_key,
+                "PollForSourceChanges": "false",
+            },
+        )
+
+    def _source_statements(self) -> list[dict[str, Any]]:
+        if self._settings.source != "codestar":
+            return []
+        return [
+            {
+                "Effect": "Allow",
+                "Action": "codestar-connections:UseConnection",
+                "Resource": self._settings.connection_arn,
+            }
+        ]
+
+    def _start_on_upload(self, namer: Namer, aws: AwsContext) -> None:
+        S3BucketNotification(self, "notify-eventbridge", bucket=self.artifacts.bucket.id, eventbridge=True)
+        rule = CloudwatchEventRule(
+            self,
+            "source-uploaded",
+            name=namer.name("source-uploaded"),
+            description="A new source archive in the artifact bucket starts the pipeline",
+            event_pattern=json.dumps(
+                {
+                    "source": ["aws.s3"],
+                    "detail-type": ["Object Created"],
+                    "detail": {
+                        "bucket": {"name": [self.artifacts.name]},
+                        "object": {"key": [self._settings.source_object_key]},
+                    },
+                }
+            ),
+        )
+        role = service_role(
+            self,
+            "source-trigger-role",
+            name=namer.name("source-trigger-role"),
+            service="events.amazonaws.com",
+            aws=aws,
+            description="EventBridge: start the pipeline when a source archive arrives",
+        )
+        grant(
+            self,
+            "source-trigger-policy",
+            role=role,
+            name="start-pipeline",
+            statements=[
+                {"Effect": "Allow", "Action": "codepipeline:StartPipelineExecution", "Resource": self.pipeline.arn}
+            ],
+        )
+        CloudwatchEventTarget(
+            self,
+            "source-uploaded-target",
+            rule=rule.name,
+            arn=self.pipeline.arn,
+            role_arn=role.arn,
+            target_id="pipeline",
+        )
+
+    def failure_pattern(self) -> dict[str, Any]:
+        """EventBridge pattern of a failed execution of this pipeline (routed to the alarm topic)."""
+        return {
+            "source": ["aws.codepipeline"],
+            "detail-type": ["CodePipeline Pipeline Execution State Change"],
+            "detail": {"pipeline": [self.pipeline.name], "state": ["FAILED"]},
+        }
+
+
+def _terraform_literal(text: str) -> str:
+    """``text`` with Terraform's template sequences escaped, so shell ``${VAR}`` reaches CodeBuild as is."""
+    return text.replace("${", "$${").replace("%{", "%%{")

@@ -1,0 +1,148 @@
+"""The internet-facing Application Load Balancer: HTTPS with a modern TLS policy, HTTP only redirects.
+
+An environment without a certificate gets a plain-HTTP listener only when its configuration says
+``allow_plain_http`` (dev); validation refuses any other environment before this is built.
+"""
+
+from __future__ import annotations
+
+from cdktf_cdktf_provider_aws.data_aws_elb_service_account import DataAwsElbServiceAccount
+from cdktf_cdktf_provider_aws.lb import Lb, LbAccessLogs
+from cdktf_cdktf_provider_aws.lb_listener import (
+    LbListener,
+    LbListenerDefaultAction,
+    LbListenerDefaultActionRedirect,
+)
+from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup, LbTargetGroupHealthCheck
+from constructs import Construct
+
+from components.aws_context import AwsContext
+from components.bucket import SecureBucket
+from components.network import HTTP_PORT, HTTPS_PORT, Network
+from config.naming import Namer
+from config.settings import LoadBalancerSettings
+
+# TLS 1.3 with TLS 1.2 as the floor and forward-secret ciphers only (HIPAA transmission security).
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+ACCESS_LOG_PREFIX = "alb"
+HEALTH_CHECK_TIMEOUT_SECONDS = 5
+
+
+class LoadBalancer(Construct):
+    """ALB in the public subnets, its access-log bucket, the application's target group and listeners."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        settings: LoadBalancerSettings,
+        app_port: int,
+        deletion_protection: bool,
+        force_destroy: bool,
+        namer: Namer,
+        aws: AwsContext,
+        network: Network,
+    ) -> None:
+        super().__init__(scope, id)
+        self.access_logs = SecureBucket(
+            self,
+            "access-logs",
+            name=namer.name("alb-logs", account=aws.account_id),
+            key=None,
+            sse_s3_reason="ALB access log delivery writes only to buckets encrypted with SSE-S3 (AES256)",
+            expire_after_days=settings.access_log_retention_days,
+            force_destroy=force_destroy,
+        )
+        # The regional Elastic Load Balancing account writes the logs (the provider knows it per region).
+        elb_account = DataAwsElbServiceAccount(self, "elb-account")
+        self.access_logs.allow(
+            {
+                "Sid": "ElbDeliversAccessLogs",
+                "Effect": "Allow",
+                "Principal": {"AWS": elb_account.arn},
+                "Action": "s3:PutObject",
+                "Resource": self.access_logs.objects_arn(f"{ACCESS_LOG_PREFIX}/AWSLogs/{aws.account_id}/"),
+            }
+        )
+        self.alb = Lb(
+            self,
+            "alb",
+            name=namer.name("alb"),
+            load_balancer_type="application",
+            internal=False,
+            security_groups=[network.alb_security_group.id],
+            subnets=[s.id for s in network.public_subnets],
+            drop_invalid_header_fields=True,
+            enable_deletion_protection=deletion_protection,
+            idle_timeout=settings.idle_timeout_seconds,
+            access_logs=LbAccessLogs(bucket=self.access_logs.name, prefix=ACCESS_LOG_PREFIX, enabled=True),
+            # ELB test-writes to the bucket when logging is turned on: the policy must exist first.
+            depends_on=[self.access_logs.policy],
+        )
+        self.target_group = LbTargetGroup(
+            self,
+            "target-group",
+            name=namer.name("tg"),
+            port=app_port,
+            protocol="HTTP",
+            target_type="ip",
+            vpc_id=network.vpc.id,
+            deregistration_delay=str(settings.deregistration_delay_seconds),
+            health_check=LbTargetGroupHealthCheck(
+                enabled=True,
+                protocol="HTTP",
+                port="traffic-port",
+                path=settings.health_check_path,
+                matcher=settings.health_check_matcher,
+                interval=settings.health_check_interval_seconds,
+                timeout=min(HEALTH_CHECK_TIMEOUT_SECONDS, settings.health_check_interval_seconds - 1),
+                healthy_threshold=settings.healthy_threshold,
+                unhealthy_threshold=settings.unhealthy_threshold,
+            ),
+        )
+        forward = LbListenerDefaultAction(type="forward", target_group_arn=self.target_group.arn)
+        self.https = settings.certificate_arn is not None
+        if settings.certificate_arn is not None:
+            self.listeners = [
+                LbListener(
+                    self,
+                    "https",
+                    load_balancer_arn=self.alb.arn,
+                    port=HTTPS_PORT,
+                    protocol="HTTPS",
+                    ssl_policy=TLS_POLICY,
+                    certificate_arn=settings.certificate_arn,
+                    default_action=[forward],
+                ),
+                LbListener(
+                    self,
+                    "http-redirect",
+                    load_balancer_arn=self.alb.arn,
+                    port=HTTP_PORT,
+                    protocol="HTTP",
+                    default_action=[
+                        LbListenerDefaultAction(
+                            type="redirect",
+                            redirect=LbListenerDefaultActionRedirect(
+                                port=str(HTTPS_PORT), protocol="HTTPS", status_code="HTTP_301"
+                            ),
+                        )
+                    ],
+                ),
+            ]
+        else:
+            self.listeners = [
+                LbListener(
+                    self,
+                    "http",
+                    load_balancer_arn=self.alb.arn,
+                    port=HTTP_PORT,
+                    protocol="HTTP",
+                    default_action=[forward],
+                )
+            ]
+
+    @property
+    def dns_name(self) -> str:
+        return self.alb.dns_name

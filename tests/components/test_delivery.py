@@ -1,0 +1,194 @@
+"""The release pipeline as synthesized: no hand steps, scoped roles, encrypted artifacts."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from components.delivery import BUILDSPEC
+from tests.conftest import Synth
+
+
+def _statements(synth: Synth, policy_name: str) -> list[dict[str, Any]]:
+    (policy,) = [p for p in synth.resources("aws_iam_role_policy").values() if p["name"] == policy_name]
+    statements: list[dict[str, Any]] = json.loads(policy["policy"])["Statement"]
+    return statements
+
+
+def test_artifact_bucket_is_kms_encrypted_versioned_private_tls_only_and_expiring(each_env: tuple) -> None:
+    config, synth = each_env
+    bucket = synth.by_path("delivery/artifacts/bucket")
+    account = synth.ref("context/caller", "account_id")
+    assert bucket["bucket"] == f"healthtech-artifacts-{config.name}-{account}"
+    assert bucket["force_destroy"] is config.force_destroy
+    (rule,) = synth.by_path("delivery/artifacts/encryption")["rule"]
+    assert rule == {
+        "apply_server_side_encryption_by_default": {
+            "sse_algorithm": "aws:kms",
+            "kms_master_key_id": synth.ref("encryption/s3/key", "arn"),
+        },
+        "bucket_key_enabled": True,
+    }
+    assert synth.by_path("delivery/artifacts/versioning")["versioning_configuration"] == {"status": "Enabled"}
+    assert synth.by_path("delivery/artifacts/ownership")["rule"] == {"object_ownership": "BucketOwnerEnforced"}
+    (deny,) = json.loads(synth.by_path("delivery/artifacts/policy")["policy"])["Statement"]
+    assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    (lifecycle,) = synth.by_path("delivery/artifacts/lifecycle")["rule"]
+    assert lifecycle["expiration"] == [{"days": config.delivery.artifact_retention_days}]
+
+
+def test_pipeline_is_v2_with_an_encrypted_store_and_source_build_deploy_in_order(each_env: tuple) -> None:
+    config, synth = each_env
+    pipeline = synth.by_path("delivery/pipeline")
+    assert pipeline["name"] == f"healthtech-pipeline-{config.name}" and pipeline["pipeline_type"] == "V2"
+    assert pipeline["artifact_store"] == [
+        {
+            "type": "S3",
+            "location": synth.ref("delivery/artifacts/bucket", "bucket"),
+            "encryption_key": {"type": "KMS", "id": synth.ref("encryption/s3/key", "arn")},
+        }
+    ]
+    source, build, deploy = pipeline["stage"]
+    assert [s["name"] for s in pipeline["stage"]] == ["Source", "Build", "Deploy"]
+    (source_action,) = source["action"]
+    assert source_action["provider"] == "S3"
+    assert source_action["configuration"] == {
+        "S3Bucket": synth.ref("delivery/artifacts/bucket", "bucket"),
+        "S3ObjectKey": "source/app.zip",
+        "PollForSourceChanges": "false",
+    }
+    (build_action,) = build["action"]
+    assert build_action["configuration"] == {"ProjectName": synth.ref("delivery/build", "name")}
+    (deploy_action,) = deploy["action"]
+    assert (deploy_action["provider"], deploy_action["input_artifacts"]) == ("ECS", ["image"])
+    assert deploy_action["configuration"] == {
+        "ClusterName": synth.ref("compute/cluster", "name"),
+        "ServiceName": synth.ref("compute/service", "name"),
+        "FileName": "imagedefinitions.json",
+    }
+
+
+def test_an_upload_starts_the_pipeline_through_eventbridge(each_env: tuple) -> None:
+    config, synth = each_env
+    assert synth.by_path("delivery/notify-eventbridge")["eventbridge"] is True
+    rule = synth.by_path("delivery/source-uploaded")
+    assert json.loads(rule["event_pattern"]) == {
+        "source": ["aws.s3"],
+        "detail-type": ["Object Created"],
+        "detail": {
+            "bucket": {"name": [synth.ref("delivery/artifacts/bucket", "bucket")]},
+            "object": {"key": [config.delivery.source_object_key]},
+        },
+    }
+    target = synth.by_path("delivery/source-uploaded-target")
+    assert target["arn"] == synth.ref("delivery/pipeline", "arn")
+    assert target["role_arn"] == synth.ref("delivery/source-trigger-role", "arn")
+    (start,) = _statements(synth, "start-pipeline")
+    assert start == {
+        "Effect": "Allow",
+        "Action": "codepipeline:StartPipelineExecution",
+        "Resource": synth.ref("delivery/pipeline", "arn"),
+    }
+
+
+def test_build_is_privileged_only_for_docker_has_no_credentials_and_encrypts(each_env: tuple) -> None:
+    config, synth = each_env
+    project = synth.by_path("delivery/build")
+    assert project["name"] == f"healthtech-build-{config.name}"
+    assert project["encryption_key"] == synth.ref("encryption/s3/key", "arn")
+    env = project["environment"]
+    assert env["privileged_mode"] is True and env["image"].startswith("aws/codebuild/")
+    variables = {v["name"]: v["value"] for v in env["environment_variable"]}
+    assert variables == {
+        "REPOSITORY_URI": synth.ref("registry/repository", "repository_url"),
+        "CONTAINER_NAME": "app",
+    }
+    assert not [n for n in variables if "AWS_" in n or "SECRET" in n or "KEY" in n]
+    assert project["logs_config"]["cloudwatch_logs"] == {
+        "status": "ENABLED",
+        "group_name": synth.ref("delivery/build-log-group", "name"),
+    }
+    group = synth.by_path("delivery/build-log-group")
+    assert group["kms_key_id"] == synth.ref("encryption/logs/key", "arn")
+    # The checked-in buildspec, with Terraform's ${ escaped so the shell sees its own variables.
+    assert project["source"]["buildspec"] == BUILDSPEC.read_text().replace("${", "$${")
+
+
+def test_buildspec_pushes_the_revision_tag_and_writes_imagedefinitions() -> None:
+    spec = yaml.safe_load(BUILDSPEC.read_text())
+    assert spec["version"] == 0.2 and spec["artifacts"]["files"] == ["imagedefinitions.json"]
+    commands = [c for phase in spec["phases"].values() for c in phase["commands"]]
+    assert any("CODEBUILD_RESOLVED_SOURCE_VERSION" in c for c in commands)
+    assert any(c.startswith('docker push "$REPOSITORY_URI:$IMAGE_TAG"') for c in commands)
+    assert all(phase["on-failure"] == "ABORT" for phase in spec["phases"].values())
+
+
+def test_roles_are_scoped_to_these_resources(each_env: tuple) -> None:
+    _, synth = each_env
+    pipeline = _statements(synth, "run-the-release")
+    resources = {json.dumps(s["Resource"]) for s in pipeline}
+    assert json.dumps(synth.ref("delivery/build", "arn")) in resources
+    assert json.dumps(synth.ref("compute/service", "id")) in resources
+    wildcard = [s for s in pipeline if s["Resource"] == "*"]
+    assert [(s["Sid"], s["Action"]) for s in wildcard] == [
+        (
+            "EcsTaskDefinitionsHaveNoResourceLevelPermission",
+            ["ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"],
+        )
+    ]
+    (pass_role,) = [s for s in pipeline if s["Action"] == "iam:PassRole"]
+    assert pass_role["Resource"] == [
+        synth.ref("identity/task-role", "arn"),
+        synth.ref("identity/execution-role", "arn"),
+    ]
+    assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}
+    login, push = _statements(synth, "push-images")
+    assert login["Resource"] == "*" and login["Action"] == "ecr:GetAuthorizationToken"
+    assert push["Resource"] == synth.ref("registry/repository", "arn") and "ecr:PutImage" in push["Action"]
+    build = _statements(synth, "build-artifacts-and-logs")
+    assert "*" not in {json.dumps(s["Resource"]) for s in build}
+
+
+def test_outputs_keep_the_original_names(each_env: tuple) -> None:
+    _, synth = each_env
+    out = synth.doc["output"]
+    assert out["PipelineName"]["value"] == synth.ref("delivery/pipeline", "name")
+    assert out["PipelineArn"]["value"] == synth.ref("delivery/pipeline", "arn")
+    assert out["ArtifactBucketName"]["value"] == synth.ref("delivery/artifacts/bucket", "bucket")
+
+
+def test_buildspec_commands_run_and_tag_the_image_with_the_source_revision(tmp_path: Path) -> None:
+    """Run the buildspec's commands with bash, docker and aws replaced by stubs that record their calls."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("docker", "aws"):
+        stub = bin_dir / tool
+        stub.write_text(f'#!/bin/sh\necho "{tool} $*" >> "$CALLS"\n[ "$1" = ecr ] && echo token\nexit 0\n')
+        stub.chmod(0o755)
+    spec = yaml.safe_load(BUILDSPEC.read_text())
+    script = "\n".join(c for phase in ("pre_build", "build", "post_build") for c in spec["phases"][phase]["commands"])
+    env = {
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "CALLS": str(tmp_path / "calls"),
+        "AWS_REGION": "eu-south-1",
+        "REPOSITORY_URI": "123456789012.dkr.ecr.eu-south-1.amazonaws.com/healthtech-dev",
+        "CONTAINER_NAME": "app",
+        "CODEBUILD_RESOLVED_SOURCE_VERSION": "3f2c1a9e8b7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b",
+    }
+    subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, check=True, capture_output=True)
+    image = f"{env['REPOSITORY_URI']}:3f2c1a9e8b7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b"
+    assert json.loads((tmp_path / "imagedefinitions.json").read_text()) == [{"name": "app", "imageUri": image}]
+    calls = (tmp_path / "calls").read_text().splitlines()
+    assert sorted(calls[:2]) == [  # the two ends of one pipe: either may log first
+        "aws ecr get-login-password --region eu-south-1",
+        "docker login --username AWS --password-stdin 123456789012.dkr.ecr.eu-south-1.amazonaws.com",
+    ]
+    assert calls[2:] == [f"docker build --pull --tag {image} .", f"docker push {image}"]
+    del env["CODEBUILD_RESOLVED_SOURCE_VERSION"]  # no revision: the build stops instead of pushing "latest"
+    failed = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert failed.returncode != 0 and "no source revision" in failed.stderr
