@@ -11,6 +11,7 @@ from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAtt
 from constructs import Construct
 
 from components.aws_context import AwsContext
+from components.compliance import suppress, suppress_short_retention
 from components.encryption import EncryptionKey
 from components.iam import grant, service_role
 from components.network import POSTGRES_PORT, Network
@@ -76,6 +77,8 @@ class Database(Construct):
             )
             for export in RDS_LOG_EXPORTS
         ]
+        for group in log_groups:
+            suppress_short_retention(group, log_retention_days)
         monitoring_role = self._monitoring_role(namer, aws) if settings.enhanced_monitoring_interval_seconds else None
 
         self.instance = DbInstance(
@@ -122,6 +125,28 @@ class Database(Construct):
             tags={"Name": namer.name("postgres")},
             depends_on=log_groups,
         )
+        self._explain_cheaper_settings(settings, deletion_protection)
+
+    def _explain_cheaper_settings(self, settings: DatabaseSettings, deletion_protection: bool) -> None:
+        # Each is a setting that prod keeps at the safe default (tests/policy assert prod's values).
+        if not deletion_protection:
+            suppress(
+                self.instance,
+                "CKV_AWS_293",
+                "deletion_protection is off only where the environment sets it so (dev must stay destroyable)",
+            )
+        if not settings.multi_az:
+            suppress(
+                self.instance,
+                "CKV_AWS_157",
+                "database.multi_az is off only where the environment sets it so (dev: no real data, half the cost)",
+            )
+        if not settings.enhanced_monitoring_interval_seconds:
+            suppress(
+                self.instance,
+                "CKV_AWS_118",
+                "enhanced OS metrics are off outside prod for cost; Performance Insights and basic metrics remain on",
+            )
 
     def _monitoring_role(self, namer: Namer, aws: AwsContext) -> IamRole:
         role = service_role(

@@ -18,6 +18,7 @@ from cdktf_cdktf_provider_aws.vpc import Vpc
 from constructs import Construct
 
 from components.aws_context import AwsContext
+from components.compliance import suppress, suppress_short_retention
 from components.encryption import EncryptionKey
 from components.iam import grant, service_role
 from config.naming import Namer
@@ -151,9 +152,15 @@ class Network(Construct):
         self.ecs_security_group = group("ecs", "ECS tasks: application port from the load balancer only")
         self.rds_security_group = group("rds", "PostgreSQL: 5432 from ECS tasks only")
         self.efs_security_group = group("efs", "EFS mount targets: NFS from ECS tasks only")
+        for unattached in (self.alb_security_group, self.ecs_security_group):
+            suppress(
+                unattached,
+                "CKV2_AWS_5",
+                "created here so the data tier can reference it; the compute layer (ALB, ECS service) attaches it",
+            )
 
         for port in (HTTPS_PORT, HTTP_PORT):
-            SecurityGroupRule(
+            internet = SecurityGroupRule(
                 self,
                 f"alb-ingress-internet-{port}",
                 type="ingress",
@@ -164,6 +171,12 @@ class Network(Construct):
                 cidr_blocks=[ANYWHERE_V4],
                 description=f"internet to load balancer on {port}",
             )
+            if port == HTTP_PORT:
+                suppress(
+                    internet,
+                    "CKV_AWS_260",
+                    "public load balancer: its port-80 listener only redirects to HTTPS, no data is served on 80",
+                )
         SecurityGroupRule(
             self,
             "ecs-egress-https",
@@ -219,6 +232,7 @@ class Network(Construct):
             kms_key_id=logs_key.arn,
             retention_in_days=retention_days,
         )
+        suppress_short_retention(self.flow_log_group, retention_days)
         role = service_role(
             self,
             "flow-logs-role",

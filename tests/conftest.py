@@ -23,6 +23,7 @@ import cdktf  # noqa: E402  (after quiet_jsii, which must precede the jsii runti
 
 from main import build_stacks  # noqa: E402
 from stacks.platform_stack import PlatformStack  # noqa: E402
+from tooling.checkov_scan import StackScan, scan_stacks  # noqa: E402
 
 
 class Synth:
@@ -102,3 +103,20 @@ def prod(synths: dict[str, Synth]) -> Synth:
 @pytest.fixture(scope="session", params=sorted(ENVIRONMENTS))
 def each_env(request: pytest.FixtureRequest, synths: dict[str, Synth]) -> Iterator[tuple[EnvironmentConfig, Synth]]:
     yield ENVIRONMENTS[request.param], synths[request.param]
+
+
+@pytest.fixture(scope="session")
+def stack_docs(synthesized_app: tuple[Path, dict[str, Synth]]) -> dict[str, dict[str, Any]]:
+    """The written ``cdk.tf.json`` of every environment. Unlike ``Testing.synth`` it keeps each block's
+    ``//`` comment, where the compliance annotations (suppressions, any-resource reasons) live."""
+    outdir, _ = synthesized_app
+    return {
+        env: json.loads((outdir / "stacks" / f"healthtech-{env}" / "cdk.tf.json").read_text()) for env in ENVIRONMENTS
+    }
+
+
+@pytest.fixture(scope="session")
+def checkov_scans(stack_docs: dict[str, dict[str, Any]]) -> dict[str, StackScan]:
+    """checkov run once over every environment's stack (~3 s), by environment."""
+    scans = scan_stacks({f"healthtech-{env}": doc for env, doc in stack_docs.items()})
+    return {env: scans[f"healthtech-{env}"] for env in stack_docs}

@@ -23,6 +23,14 @@ def env(**changes: Any) -> EnvironmentConfig:
     return dataclasses.replace(DEV, **changes)
 
 
+def db(**changes: Any) -> EnvironmentConfig:
+    return env(database=dataclasses.replace(DEV.database, **changes))
+
+
+def fs(**changes: Any) -> EnvironmentConfig:
+    return env(file_storage=dataclasses.replace(DEV.file_storage, **changes))
+
+
 BAD: dict[str, tuple[EnvironmentConfig, str]] = {
     "name with symbols": (env(name="Dev!"), "name: 'Dev!' is not allowed; use lowercase letters"),
     "name too long for an ALB": (
@@ -105,6 +113,56 @@ BAD: dict[str, tuple[EnvironmentConfig, str]] = {
         "state.bucket: 'Healthtech_State' is not a valid S3 bucket name",
     ),
     "missing lock table": (env(state=dataclasses.replace(DEV.state, lock_table="")), "state.lock_table: must be set"),
+    "unknown instance class": (
+        db(instance_class="db.x9.huge"),
+        "database.instance_class: 'db.x9.huge' is not allowed; use a current-generation class of size medium or "
+        "larger (e.g. db.t4g.medium",
+    ),
+    "instance class too small for performance insights": (
+        db(instance_class="db.t4g.micro"),
+        "database.instance_class: 'db.t4g.micro' is not allowed",
+    ),
+    "unsupported engine": (
+        db(engine_version="12"),
+        "database.engine_version: '12' is not allowed; use a major version",
+    ),
+    "no backups": (db(backup_retention_days=0), "database.backup_retention_days: 0 is not allowed; RDS keeps 1 to 35"),
+    "negative backup retention": (db(backup_retention_days=-7), "database.backup_retention_days: -7 is not allowed"),
+    "backup window too short": (
+        db(backup_window="02:00-02:10"),
+        "database.backup_window: '02:00-02:10' is shorter than the 30 minutes RDS requires",
+    ),
+    "maintenance window malformed": (
+        db(maintenance_window="sunday 3am"),
+        "database.maintenance_window: 'sunday 3am' is not a UTC window ddd:hh:mm-ddd:hh:mm",
+    ),
+    "storage ceiling below storage": (
+        db(allocated_storage_gb=100, max_allocated_storage_gb=50),
+        "database.max_allocated_storage_gb: 50 is below allocated_storage_gb 100",
+    ),
+    "reserved master user": (db(master_username="postgres"), "database.master_username: 'postgres' is not allowed"),
+    "performance insights retention": (
+        db(performance_insights_retention_days=30),
+        "database.performance_insights_retention_days: 30 is not allowed; use 7 or a multiple of 31 up to 731",
+    ),
+    "enhanced monitoring interval": (
+        db(enhanced_monitoring_interval_seconds=7),
+        "database.enhanced_monitoring_interval_seconds: 7 is not allowed; use 0 (off), 1, 5, 10, 15, 30 or 60",
+    ),
+    "protected database without final snapshot": (
+        env(deletion_protection=True, database=dataclasses.replace(DEV.database, final_snapshot=False)),
+        "database.final_snapshot: False is not allowed while deletion_protection is on",
+    ),
+    "efs throughput mode": (
+        fs(throughput_mode="provisioned"),
+        "file_storage.throughput_mode: 'provisioned' is not allowed; use elastic or bursting",
+    ),
+    "efs root user": (fs(posix_uid=0), "file_storage.posix_uid: 0 is not allowed; use 1 to 4294967294 (0 is root)"),
+    "efs relative root directory": (fs(root_directory="app"), "file_storage.root_directory: 'app' is not allowed"),
+    "efs transition": (
+        fs(transition_to_ia="AFTER_2_DAYS"),
+        "file_storage.transition_to_ia: 'AFTER_2_DAYS' is not allowed; use one of AFTER_1_DAY",
+    ),
 }
 
 
