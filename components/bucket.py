@@ -19,6 +19,7 @@ from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
     S3BucketLifecycleConfigurationRuleFilter,
     S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
 )
+from cdktf_cdktf_provider_aws.s3_bucket_logging import S3BucketLoggingA
 from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import (
     S3BucketOwnershipControls,
     S3BucketOwnershipControlsRule,
@@ -36,6 +37,8 @@ from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
 )
 from constructs import Construct
 
+from components.aws_context import AwsContext
+from components.compliance import suppress
 from components.encryption import EncryptionKey
 from components.iam import policy_document
 
@@ -61,6 +64,14 @@ class SecureBucket(Construct):
             raise ValueError(f"bucket {name}: give a KMS key, or no key and the reason SSE-S3 is used instead")
         self.sse_s3_reason = sse_s3_reason
         self.bucket = S3Bucket(self, "bucket", bucket=name, force_destroy=force_destroy)
+        if sse_s3_reason is not None:
+            suppress(self.bucket, "CKV_AWS_145", sse_s3_reason)
+        suppress(
+            self.bucket,
+            "CKV_AWS_144",
+            "no cross-region replica: the platform keeps data in one region by design (GDPR data residency); "
+            "versioning and expiry rules cover accidental deletion",
+        )
         S3BucketPublicAccessBlock(
             self,
             "public-access-block",
@@ -140,6 +151,32 @@ class SecureBucket(Construct):
     def objects_arn(self, prefix: str = "") -> str:
         """ARN of the objects under ``prefix`` (all objects when empty)."""
         return f"{self.bucket.arn}/{prefix}*"
+
+    def log_access_to(self, target: SecureBucket, aws: AwsContext) -> None:
+        """Write this bucket's S3 server access logs into ``target`` under ``s3-access/{name}/``."""
+        prefix = f"s3-access/{self.bucket.bucket}/"
+        target.allow(
+            {
+                "Sid": "S3ServerAccessLogsOfThisAccount",
+                "Effect": "Allow",
+                "Principal": {"Service": "logging.s3.amazonaws.com"},
+                "Action": "s3:PutObject",
+                "Resource": target.objects_arn(prefix),
+                "Condition": {"StringEquals": {"aws:SourceAccount": aws.account_id}},
+            }
+        )
+        S3BucketLoggingA(
+            self,
+            "access-logging",
+            bucket=self.bucket.id,
+            target_bucket=target.bucket.id,
+            target_prefix=prefix,
+            depends_on=[target.policy],
+        )
+
+    def explain_no_event_notifications(self, reason: str) -> None:
+        """Record why nothing subscribes to this bucket's events."""
+        suppress(self.bucket, "CKV2_AWS_62", reason)
 
     def allow(self, statement: dict[str, Any]) -> None:
         """Add ``statement`` to the bucket policy (after the TLS-only deny, which always stays first)."""

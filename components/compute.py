@@ -40,6 +40,7 @@ from cdktf_cdktf_provider_aws.ecs_task_definition import (
 )
 from constructs import Construct
 
+from components.compliance import suppress_short_retention
 from components.container_registry import ContainerRegistry
 from components.database import Database
 from components.encryption import EncryptionKey
@@ -99,6 +100,7 @@ class Compute(Construct):
             kms_key_id=logs_key.arn,
             retention_in_days=config.observability.log_retention_days,
         )
+        suppress_short_retention(self.log_group, config.observability.log_retention_days)
         registry.grant_pull(identity.execution_role)
         grant(
             self,

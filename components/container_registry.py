@@ -13,6 +13,7 @@ from cdktf_cdktf_provider_aws.ecr_repository import (
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from constructs import Construct
 
+from components.compliance import allow_any_resource
 from components.encryption import EncryptionKey
 from components.iam import grant
 from config.naming import Namer
@@ -25,10 +26,13 @@ PUSH_ACTIONS = [
     "ecr:CompleteLayerUpload",
     "ecr:PutImage",
 ]
-# ecr:GetAuthorizationToken has no resource-level permission: the token is account-wide, what it may
-# pull or push is still limited to the repository statements granted next to it.
+AUTH_TOKEN_SID = "EcrLoginHasNoResourceLevelPermission"
+AUTH_TOKEN_REASON = (
+    "ecr:GetAuthorizationToken has no resource-level permission; the token is account-wide, and what it "
+    "may pull or push is still limited to the repository statement granted next to it"
+)
 AUTH_TOKEN_STATEMENT = {
-    "Sid": "EcrLoginHasNoResourceLevelPermission",
+    "Sid": AUTH_TOKEN_SID,
     "Effect": "Allow",
     "Action": "ecr:GetAuthorizationToken",
     "Resource": "*",
@@ -96,7 +100,7 @@ class ContainerRegistry(Construct):
         self._grant(role, "push-images", PUSH_ACTIONS)
 
     def _grant(self, role: IamRole, name: str, actions: list[str]) -> None:
-        grant(
+        policy = grant(
             self,
             f"{name}-{role.node.id}",
             role=role,
@@ -106,3 +110,4 @@ class ContainerRegistry(Construct):
                 {"Effect": "Allow", "Action": actions, "Resource": self.repository.arn},
             ],
         )
+        allow_any_resource(policy, AUTH_TOKEN_SID, AUTH_TOKEN_REASON)

@@ -18,6 +18,7 @@ from constructs import Construct
 
 from components.aws_context import AwsContext
 from components.bucket import SecureBucket
+from components.compliance import suppress
 from components.network import HTTP_PORT, HTTPS_PORT, Network
 from config.naming import Namer
 from config.settings import LoadBalancerSettings
@@ -26,6 +27,10 @@ from config.settings import LoadBalancerSettings
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 ACCESS_LOG_PREFIX = "alb"
 HEALTH_CHECK_TIMEOUT_SECONDS = 5
+PLAIN_HTTP_REASON = (
+    "plain HTTP only where the environment sets load_balancer.allow_plain_http (dev, no PHI, no certificate); "
+    "validation refuses it everywhere else, which serves HTTPS and redirects HTTP"
+)
 
 
 class LoadBalancer(Construct):
@@ -53,6 +58,9 @@ class LoadBalancer(Construct):
             sse_s3_reason="ALB access log delivery writes only to buckets encrypted with SSE-S3 (AES256)",
             expire_after_days=settings.access_log_retention_days,
             force_destroy=force_destroy,
+        )
+        self.access_logs.explain_no_event_notifications(
+            "a write-only log archive: nothing reacts to new log objects, they are read during investigations"
         )
         # The regional Elastic Load Balancing account writes the logs (the provider knows it per region).
         elb_account = DataAwsElbServiceAccount(self, "elb-account")
@@ -101,6 +109,12 @@ class LoadBalancer(Construct):
                 unhealthy_threshold=settings.unhealthy_threshold,
             ),
         )
+        if not deletion_protection:
+            suppress(
+                self.alb,
+                "CKV_AWS_150",
+                "deletion protection is off only where the environment sets it so (dev must stay destroyable)",
+            )
         forward = LbListenerDefaultAction(type="forward", target_group_arn=self.target_group.arn)
         self.https = settings.certificate_arn is not None
         if settings.certificate_arn is not None:
@@ -132,16 +146,19 @@ class LoadBalancer(Construct):
                 ),
             ]
         else:
-            self.listeners = [
-                LbListener(
-                    self,
-                    "http",
-                    load_balancer_arn=self.alb.arn,
-                    port=HTTP_PORT,
-                    protocol="HTTP",
-                    default_action=[forward],
-                )
-            ]
+            http = LbListener(
+                self,
+                "http",
+                load_balancer_arn=self.alb.arn,
+                port=HTTP_PORT,
+                protocol="HTTP",
+                default_action=[forward],
+            )
+            self.listeners = [http]
+            # Validation allows this branch only with load_balancer.allow_plain_http (dev: no PHI, no certificate).
+            for resource, check in ((http, "CKV_AWS_2"), (http, "CKV_AWS_103"), (self.alb, "CKV2_AWS_20"),
+                                    (self.target_group, "CKV_AWS_378")):  # fmt: skip
+                suppress(resource, check, PLAIN_HTTP_REASON)
 
     @property
     def dns_name(self) -> str:

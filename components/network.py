@@ -152,12 +152,6 @@ class Network(Construct):
         self.ecs_security_group = group("ecs", "ECS tasks: application port from the load balancer only")
         self.rds_security_group = group("rds", "PostgreSQL: 5432 from ECS tasks only")
         self.efs_security_group = group("efs", "EFS mount targets: NFS from ECS tasks only")
-        for unattached in (self.alb_security_group, self.ecs_security_group):
-            suppress(
-                unattached,
-                "CKV2_AWS_5",
-                "created here so the data tier can reference it; the compute layer (ALB, ECS service) attaches it",
-            )
 
         for port in (HTTPS_PORT, HTTP_PORT):
             internet = SecurityGroupRule(
@@ -175,7 +169,8 @@ class Network(Construct):
                 suppress(
                     internet,
                     "CKV_AWS_260",
-                    "public load balancer: its port-80 listener only redirects to HTTPS, no data is served on 80",
+                    "public load balancer: port 80 only redirects to HTTPS, except where the environment sets "
+                    "load_balancer.allow_plain_http (dev, no PHI)",
                 )
         SecurityGroupRule(
             self,

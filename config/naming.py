@@ -99,6 +99,11 @@ NAME_RULES: dict[str, NameRule] = {
     # ALB names may not start with "internal-" and end at 32 characters, the shortest limit we face.
     "alb": NameRule("application load balancer name", 32, pattern=r"^[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*$"),
     "tg": NameRule("target group name", 32, pattern=r"^[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*$"),
+    "waf": NameRule("WAF web ACL name", 128, pattern=r"^[\w-]+$"),
+    # WAF delivers logs only to log groups whose name starts with aws-waf-logs-.
+    "waf-log-group": NameRule(
+        "CloudWatch log group name", 512, pattern=r"^aws-waf-logs-[\w./#-]+$", template="aws-waf-logs-{project}-{env}"
+    ),
     "alb-logs": NameRule("S3 bucket name", 63, pattern=_S3, template="{project}-{type}-{env}-{account}"),
     "alarms": NameRule("SNS topic name", 256, pattern=r"^[\w-]+$"),
     "alarm": NameRule(

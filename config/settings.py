@@ -145,6 +145,8 @@ class LoadBalancerSettings:
     """Seconds an idle connection stays open (1-4000)."""
     access_log_retention_days: int = 365
     """Days the access-log bucket keeps ALB logs before they expire (1-3650)."""
+    waf_rate_limit_per_5_minutes: int = 2000
+    """Requests one client IP may send in 5 minutes before the web ACL blocks it (100-2000000000)."""
 
 
 @dataclass(frozen=True, kw_only=True)

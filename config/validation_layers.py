@@ -206,6 +206,7 @@ def _load_balancer_problems(cfg: EnvironmentConfig) -> Iterable[str]:
         ("deregistration_delay_seconds", lb.deregistration_delay_seconds, 0, 3600),
         ("idle_timeout_seconds", lb.idle_timeout_seconds, 1, 4000),
         ("access_log_retention_days", lb.access_log_retention_days, 1, 3650),
+        ("waf_rate_limit_per_5_minutes", lb.waf_rate_limit_per_5_minutes, 100, 2_000_000_000),
     ):
         if not low <= value <= high:
             yield f"{env}: load_balancer.{label}: {value} is not allowed; use {low} to {high}"

@@ -35,6 +35,7 @@ SERVICES: tuple[str, ...] = (
     "secretsmanager",
     "sns",
     "sts",
+    "wafv2",
 )
 # Not secrets: moto accepts any key pair, and these never reach a real-AWS stack.
 LOCAL_ACCESS_KEY = "local"

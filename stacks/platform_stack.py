@@ -17,6 +17,7 @@ from components.identity import WorkloadIdentity
 from components.load_balancer import LoadBalancer
 from components.network import Network
 from components.observability import Observability
+from components.web_firewall import WebFirewall
 from config.naming import PROJECT, Namer
 from config.settings import EnvironmentConfig
 from stacks.local_endpoint import LocalEndpoint
@@ -120,6 +121,15 @@ class PlatformStack(TerraformStack):
             aws=aws,
             network=self.network,
         )
+        self.web_firewall = WebFirewall(
+            self,
+            "web-firewall",
+            namer=namer,
+            load_balancer=self.load_balancer,
+            logs_key=self.encryption.logs,
+            log_retention_days=config.observability.log_retention_days,
+            rate_limit_per_5_minutes=config.load_balancer.waf_rate_limit_per_5_minutes,
+        )
         self.compute = Compute(
             self,
             "compute",
@@ -148,6 +158,9 @@ class PlatformStack(TerraformStack):
             identity=self.identity,
             container_name=config.compute.container_name,
         )
+        # The artifact bucket's server access logs go to the load balancer's log archive (SSE-S3, which
+        # S3 server access logging requires of its target, as ALB log delivery does).
+        self.delivery.artifacts.log_access_to(self.load_balancer.access_logs, aws)
         self.observability = Observability(
             self,
             "observability",
@@ -218,6 +231,7 @@ class PlatformStack(TerraformStack):
             "LoadBalancerDNS": (lb.dns_name, "DNS name of the internet-facing load balancer"),
             "LoadBalancerArn": (lb.alb.arn, "Load balancer ARN"),
             "LoadBalancerURL": (f"{'https' if lb.https else 'http'}://{lb.dns_name}", "URL of the application"),
+            "WebACLArn": (self.web_firewall.web_acl.arn, "WAF web ACL in front of the load balancer"),
             "TargetGroupArn": (lb.target_group.arn, "Target group of the application"),
             "ALBAccessLogsBucketName": (lb.access_logs.name, "Bucket receiving the load balancer access logs"),
             "ECRRepositoryUrl": (self.registry.url, "Image repository the pipeline pushes to"),

@@ -92,8 +92,10 @@ def test_access_log_bucket_is_private_tls_only_and_writable_by_the_regional_elb_
     )
     (rule,) = synth.by_path("load-balancer/access-logs/encryption")["rule"]
     assert rule["apply_server_side_encryption_by_default"] == {"sse_algorithm": "AES256"}  # what ALB delivery supports
-    deny, allow = json.loads(synth.by_path("load-balancer/access-logs/policy")["policy"])["Statement"]
+    deny, allow, access_logs = json.loads(synth.by_path("load-balancer/access-logs/policy")["policy"])["Statement"]
     assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert access_logs["Principal"] == {"Service": "logging.s3.amazonaws.com"}  # the artifact bucket's access logs
+    assert access_logs["Condition"] == {"StringEquals": {"aws:SourceAccount": account}}
     assert allow["Principal"] == {"AWS": synth.ref("load-balancer/elb-account", "arn")}
     assert allow["Action"] == "s3:PutObject"
     assert allow["Resource"] == f"{synth.ref('load-balancer/access-logs/bucket', 'arn')}/alb/AWSLogs/{account}/*"

@@ -113,3 +113,12 @@ def test_repository_is_immutable_scanned_and_encrypted_with_our_key(deployment: 
     assert repo["encryptionConfiguration"] == {"encryptionType": "KMS", "kmsKey": ecr_key}
     rules = json.loads(ecr.get_lifecycle_policy(repositoryName="healthtech-dev")["lifecyclePolicyText"])["rules"]
     assert rules[0]["selection"]["countNumber"] == DEV.compute.ecr_images_kept
+
+
+def test_web_acl_guards_the_load_balancer_and_logs_its_decisions(deployment: Deployment) -> None:
+    waf, out = deployment.client("wafv2"), deployment.outputs
+    acl = waf.get_web_acl_for_resource(ResourceArn=out["LoadBalancerArn"])["WebACL"]
+    assert acl["ARN"] == out["WebACLArn"] and acl["Name"] == "healthtech-waf-dev"
+    assert "AWSManagedRulesKnownBadInputsRuleSet" in json.dumps(acl["Rules"])
+    logging = waf.get_logging_configuration(ResourceArn=out["WebACLArn"])["LoggingConfiguration"]
+    assert logging["LogDestinationConfigs"][0].endswith(":log-group:aws-waf-logs-healthtech-dev")

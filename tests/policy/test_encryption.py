@@ -12,6 +12,7 @@ from typing import Any
 
 import cdktf
 
+from components.compliance import CHECKOV_SKIP, COMMENT, annotations_of
 from tests.conftest import Synth
 from tests.policy.resources import Resource, addresses, first, references, refers_to, resources
 
@@ -53,6 +54,9 @@ RULES: dict[str, KeyRule] = {
     "aws_dynamodb_table": KeyRule(("server_side_encryption.kms_key_arn",), {"server_side_encryption.enabled": True}),
     "aws_ebs_volume": KeyRule(("kms_key_id",), {"encrypted": True}),
 }
+# A bucket whose component declared (components.compliance.suppress, with its reason) that it cannot use
+# KMS, e.g. the ALB access-log archive: ALB log delivery and S3 access logging accept only SSE-S3.
+SSE_S3_CHECK = "CKV_AWS_145"
 # Types with a KMS/encryption argument that hold no data of their own to encrypt, and why.
 NOTHING_TO_ENCRYPT: dict[str, str] = {
     "aws_kms_key": "is the key",
@@ -79,8 +83,17 @@ def own_key(doc: dict[str, Any], value: Any) -> bool:
 
 def encryption_problems(doc: dict[str, Any]) -> list[str]:
     problems: list[str] = []
+    sse_s3_buckets = {
+        b.address
+        for b in resources(doc, "aws_s3_bucket")
+        if annotations_of({COMMENT: b.comment}, CHECKOV_SKIP).get(SSE_S3_CHECK, "").strip()
+    }
     for resource in resources(doc):
         rule = RULES.get(resource.tf_type)
+        if resource.tf_type == "aws_s3_bucket_server_side_encryption_configuration" and any(
+            target in sse_s3_buckets for target in refers_to(resource.body.get("bucket"), "aws_s3_bucket")
+        ):
+            continue
         if rule is not None:
             problems.extend(_rule_problems(doc, resource, rule))
     encrypted_buckets = {
@@ -137,7 +150,7 @@ def test_planted_encryption_violations_are_caught(stack_docs: dict[str, Any]) ->
     database["performance_insights_kms_key_id"] = None
     log_group = next(iter(doc["resource"]["aws_cloudwatch_log_group"].values()))
     log_group["kms_key_id"] = "arn:aws:kms:eu-south-1:123456789012:alias/aws/logs"  # an AWS-managed key
-    doc["resource"]["aws_s3_bucket"] = {"bucket": {"bucket": "healthtech-artifacts-dev"}}
+    doc["resource"]["aws_s3_bucket"]["bucket"] = {"bucket": "healthtech-artifacts-dev"}
     problems = encryption_problems(doc)
     assert [p.split(": ", 1)[1].split(" is ")[0] for p in problems] == [
         "kms_key_id",

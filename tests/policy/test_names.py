@@ -37,6 +37,18 @@ NAMED: dict[str, tuple[tuple[str, str], ...]] = {
     "aws_lb": (("name", "application load balancer name"),),
     "aws_lb_target_group": (("name", "target group name"),),
     "aws_s3_bucket": (("bucket", "S3 bucket name"),),
+    "aws_ecs_cluster": (("name", "ECS cluster name"),),
+    "aws_ecs_service": (("name", "ECS service name"),),
+    "aws_ecs_task_definition": (("family", "ECS task definition family"),),
+    "aws_ecr_repository": (("name", "ECR repository name"),),
+    "aws_appautoscaling_policy": (("name", "Application Auto Scaling policy name"),),
+    "aws_sns_topic": (("name", "SNS topic name"),),
+    "aws_cloudwatch_metric_alarm": (("alarm_name", "CloudWatch alarm name"),),
+    "aws_cloudwatch_dashboard": (("dashboard_name", "CloudWatch dashboard name"),),
+    "aws_cloudwatch_event_rule": (("name", "EventBridge rule name"),),
+    "aws_codebuild_project": (("name", "CodeBuild project name"),),
+    "aws_codepipeline": (("name", "CodePipeline name"),),
+    "aws_wafv2_web_acl": (("name", "WAF web ACL name"),),
 }
 _ATTACHMENT = "no name of its own: it is identified by the resources it connects"
 UNNAMED: dict[str, str] = {
@@ -48,6 +60,23 @@ UNNAMED: dict[str, str] = {
     "aws_efs_file_system_policy": _ATTACHMENT,
     "aws_iam_role_policy_attachment": _ATTACHMENT,
     "aws_iam_role_policy": "inline policy: its name is scoped to its role, which is named",
+    "aws_appautoscaling_target": "identified by the ECS service it scales (service/{cluster}/{service})",
+    "aws_ecs_cluster_capacity_providers": _ATTACHMENT,
+    "aws_ecr_lifecycle_policy": _ATTACHMENT,
+    "aws_lb_listener": "identified by its load balancer and port",
+    "aws_cloudwatch_event_target": "identified by its rule and a target id",
+    "aws_sns_topic_policy": _ATTACHMENT,
+    "aws_s3_bucket_lifecycle_configuration": _ATTACHMENT,
+    "aws_s3_bucket_notification": _ATTACHMENT,
+    "aws_s3_bucket_ownership_controls": _ATTACHMENT,
+    "aws_s3_bucket_policy": _ATTACHMENT,
+    "aws_s3_bucket_public_access_block": _ATTACHMENT,
+    "aws_s3_bucket_server_side_encryption_configuration": _ATTACHMENT,
+    "aws_s3_bucket_versioning": _ATTACHMENT,
+    "aws_s3_bucket_logging": _ATTACHMENT,
+    "aws_wafv2_web_acl_association": _ATTACHMENT,
+    "aws_wafv2_web_acl_logging_configuration": _ATTACHMENT,
+    "aws_sns_topic_subscription": _ATTACHMENT,
 }
 TOKEN = re.compile(r"\$\{[^}]*\}")
 ACCOUNT = "${account}"
@@ -132,12 +161,12 @@ def test_planted_name_violations_are_caught(stack_docs: dict[str, Any]) -> None:
     groups[rds_sg]["name"] = "healthtech-rds-sg-prod"
     (database,) = doc["resource"]["aws_db_instance"].values()
     database.pop("identifier")
-    doc["resource"]["aws_sns_topic"] = {"alarms": {"name": "healthtech-alarms-dev"}}
+    doc["resource"]["aws_sqs_queue"] = {"jobs": {"name": "healthtech-jobs-dev"}}
     assert name_problems(doc, "dev") == [
         f"aws_db_instance.{next(iter(doc['resource']['aws_db_instance']))}: has no identifier",
         f"aws_security_group.{rds_sg}: name 'healthtech-rds-sg-prod' is not a security group name from "
         "config/naming.py for environment 'dev'",
-        "aws_sns_topic.alarms: type aws_sns_topic is not registered in tests/policy/test_names.py NAMED (argument "
+        "aws_sqs_queue.jobs: type aws_sqs_queue is not registered in tests/policy/test_names.py NAMED (argument "
         "holding its name and its NameRule) or UNNAMED (why it has none)",
     ]
 

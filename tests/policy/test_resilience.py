@@ -46,6 +46,7 @@ def test_dev_differs_only_where_its_settings_say(stack_docs: dict[str, Any]) -> 
     assert [p.split(": ", 1)[-1] for p in problems] == [
         "deletion_protection is False; prod requires true",
         "multi_az is False; prod requires true",
+        "enable_deletion_protection is False; prod requires true",
         "1 NAT gateway(s) for 2 AZs; prod needs one per AZ",
     ]
 
