@@ -18,7 +18,6 @@ from cdktf_cdktf_provider_aws.appautoscaling_policy import (
     AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification as PredefinedMetric,
 )
 from cdktf_cdktf_provider_aws.appautoscaling_target import AppautoscalingTarget
-from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.ecs_cluster import EcsCluster, EcsClusterSetting
 from cdktf_cdktf_provider_aws.ecs_cluster_capacity_providers import (
     EcsClusterCapacityProviders,
@@ -40,7 +39,6 @@ from cdktf_cdktf_provider_aws.ecs_task_definition import (
 )
 from constructs import Construct
 
-from components.compliance import suppress_short_retention
 from components.container_registry import ContainerRegistry
 from components.database import Database
 from components.encryption import EncryptionKey
@@ -48,6 +46,7 @@ from components.file_storage import FileStorage
 from components.iam import grant
 from components.identity import WorkloadIdentity
 from components.load_balancer import LoadBalancer
+from components.logs import log_group, write_statement
 from components.network import POSTGRES_PORT, Network
 from config.naming import Namer
 from config.settings import ComputeSettings, EnvironmentConfig
@@ -93,27 +92,20 @@ class Compute(Construct):
                 EcsClusterCapacityProvidersDefaultCapacityProviderStrategy(capacity_provider="FARGATE", weight=1)
             ],
         )
-        self.log_group = CloudwatchLogGroup(
+        self.log_group = log_group(
             self,
             "log-group",
             name=namer.name("app-log-group"),
-            kms_key_id=logs_key.arn,
-            retention_in_days=config.observability.log_retention_days,
+            key=logs_key,
+            retention_days=config.observability.log_retention_days,
         )
-        suppress_short_retention(self.log_group, config.observability.log_retention_days)
         registry.grant_pull(identity.execution_role)
         grant(
             self,
             "write-logs",
             role=identity.execution_role,
             name="write-application-logs",
-            statements=[
-                {
-                    "Effect": "Allow",
-                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                    "Resource": f"{self.log_group.arn}:log-stream:*",
-                }
-            ],
+            statements=[write_statement(self.log_group)],
         )
         self.task_definition = EcsTaskDefinition(
             self,

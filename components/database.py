@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.db_instance import DbInstance
 from cdktf_cdktf_provider_aws.db_parameter_group import DbParameterGroup, DbParameterGroupParameter
 from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
@@ -11,9 +10,10 @@ from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAtt
 from constructs import Construct
 
 from components.aws_context import AwsContext
-from components.compliance import suppress, suppress_short_retention
+from components.compliance import suppress
 from components.encryption import EncryptionKey
 from components.iam import grant, service_role
+from components.logs import log_group
 from components.network import POSTGRES_PORT, Network
 from config.naming import RDS_LOG_EXPORTS, Namer
 from config.settings import DatabaseSettings
@@ -68,17 +68,15 @@ class Database(Construct):
         # Created before the instance so RDS writes its log exports into encrypted, expiring groups
         # instead of creating unencrypted ones that never expire.
         log_groups = [
-            CloudwatchLogGroup(
+            log_group(
                 self,
                 f"log-group-{export}",
                 name=namer.name("rds-log-group", purpose=export),
-                kms_key_id=logs_key.arn,
-                retention_in_days=log_retention_days,
+                key=logs_key,
+                retention_days=log_retention_days,
             )
             for export in RDS_LOG_EXPORTS
         ]
-        for group in log_groups:
-            suppress_short_retention(group, log_retention_days)
         monitoring_role = self._monitoring_role(namer, aws) if settings.enhanced_monitoring_interval_seconds else None
 
         self.instance = DbInstance(

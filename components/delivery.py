@@ -14,7 +14,6 @@ from typing import Any
 
 from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
 from cdktf_cdktf_provider_aws.cloudwatch_event_target import CloudwatchEventTarget
-from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.codebuild_project import (
     CodebuildProject,
     CodebuildProjectArtifacts,
@@ -36,12 +35,13 @@ from constructs import Construct
 
 from components.aws_context import AwsContext
 from components.bucket import SecureBucket
-from components.compliance import allow_any_resource, suppress, suppress_short_retention
+from components.compliance import allow_any_resource, suppress
 from components.compute import Compute
 from components.container_registry import ContainerRegistry
 from components.encryption import EncryptionKey
 from components.iam import grant, service_role
 from components.identity import WorkloadIdentity
+from components.logs import log_group, write_statement
 from config.naming import Namer
 from config.settings import DeliverySettings
 
@@ -80,14 +80,9 @@ class Delivery(Construct):
             expire_after_days=settings.artifact_retention_days,
             force_destroy=force_destroy,
         )
-        self.build_log_group = CloudwatchLogGroup(
-            self,
-            "build-log-group",
-            name=namer.name("build-log-group"),
-            kms_key_id=logs_key.arn,
-            retention_in_days=log_retention_days,
+        self.build_log_group = log_group(
+            self, "build-log-group", name=namer.name("build-log-group"), key=logs_key, retention_days=log_retention_days
         )
-        suppress_short_retention(self.build_log_group, log_retention_days)
         self.build_role = service_role(
             self,
             "build-role",
@@ -157,14 +152,7 @@ class Delivery(Construct):
             "build-policy",
             role=self.build_role,
             name="build-artifacts-and-logs",
-            statements=[
-                *artifact_access,
-                {
-                    "Effect": "Allow",
-                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                    "Resource": f"{self.build_log_group.arn}:log-stream:*",
-                },
-            ],
+            statements=[*artifact_access, write_statement(self.build_log_group)],
         )
         self.pipeline = Codepipeline(
             self,

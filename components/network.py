@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
 from cdktf_cdktf_provider_aws.eip import Eip
 from cdktf_cdktf_provider_aws.flow_log import FlowLog
@@ -18,9 +17,10 @@ from cdktf_cdktf_provider_aws.vpc import Vpc
 from constructs import Construct
 
 from components.aws_context import AwsContext
-from components.compliance import suppress, suppress_short_retention
+from components.compliance import suppress
 from components.encryption import EncryptionKey
 from components.iam import grant, service_role
+from components.logs import log_group
 from config.naming import Namer
 from config.settings import NetworkSettings
 
@@ -220,14 +220,13 @@ class Network(Construct):
         self, settings: NetworkSettings, aws: AwsContext, logs_key: EncryptionKey, retention_days: int
     ) -> None:
         namer = self._namer
-        self.flow_log_group = CloudwatchLogGroup(
+        self.flow_log_group = log_group(
             self,
             "flow-logs-log-group",
             name=namer.name("flow-logs-log-group"),
-            kms_key_id=logs_key.arn,
-            retention_in_days=retention_days,
+            key=logs_key,
+            retention_days=retention_days,
         )
-        suppress_short_retention(self.flow_log_group, retention_days)
         role = service_role(
             self,
             "flow-logs-role",

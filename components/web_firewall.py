@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.wafv2_web_acl import (
     Wafv2WebAcl,
     Wafv2WebAclDefaultAction,
@@ -19,9 +18,9 @@ from cdktf_cdktf_provider_aws.wafv2_web_acl_association import Wafv2WebAclAssoci
 from cdktf_cdktf_provider_aws.wafv2_web_acl_logging_configuration import Wafv2WebAclLoggingConfiguration
 from constructs import Construct
 
-from components.compliance import suppress_short_retention
 from components.encryption import EncryptionKey
 from components.load_balancer import LoadBalancer
+from components.logs import log_group
 from config.naming import Namer
 
 # AWS managed rule groups, in evaluation order: IPs on Amazon's reputation list, anonymizing sources
@@ -91,14 +90,9 @@ class WebFirewall(Construct):
         # Raw blocks: the typed rule structs are nested ten levels deep and say nothing more.
         self.web_acl.add_override("rule", rules)
         Wafv2WebAclAssociation(self, "association", resource_arn=load_balancer.alb.arn, web_acl_arn=self.web_acl.arn)
-        self.log_group = CloudwatchLogGroup(
-            self,
-            "log-group",
-            name=namer.name("waf-log-group"),
-            kms_key_id=logs_key.arn,
-            retention_in_days=log_retention_days,
+        self.log_group = log_group(
+            self, "log-group", name=namer.name("waf-log-group"), key=logs_key, retention_days=log_retention_days
         )
-        suppress_short_retention(self.log_group, log_retention_days)
         Wafv2WebAclLoggingConfiguration(
             self,
             "logging",

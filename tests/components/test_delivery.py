@@ -168,7 +168,11 @@ def test_buildspec_commands_run_and_tag_the_image_with_the_source_revision(tmp_p
     bin_dir.mkdir()
     for tool in ("docker", "aws"):
         stub = bin_dir / tool
-        stub.write_text(f'#!/bin/sh\necho "{tool} $*" >> "$CALLS"\n[ "$1" = ecr ] && echo token\nexit 0\n')
+        # `docker login` drains the password from the pipe as the real one does (else aws gets SIGPIPE).
+        stub.write_text(
+            f'#!/bin/sh\necho "{tool} $*" >> "$CALLS"\n[ "$1" = ecr ] && echo token\n'
+            '[ "$1" = login ] && cat > /dev/null\nexit 0\n'
+        )
         stub.chmod(0o755)
     spec = yaml.safe_load(BUILDSPEC.read_text())
     script = "\n".join(c for phase in ("pre_build", "build", "post_build") for c in spec["phases"][phase]["commands"])
