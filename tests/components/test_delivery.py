@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
 from pathlib import Path
 from typing import Any
 
+import cdktf
 import yaml
 
 from components.delivery import BUILDSPEC
+from config import ENVIRONMENTS, validate
+from stacks.platform_stack import PlatformStack
 from tests.conftest import Synth
 
 
@@ -196,3 +200,29 @@ def test_buildspec_commands_run_and_tag_the_image_with_the_source_revision(tmp_p
     del env["CODEBUILD_RESOLVED_SOURCE_VERSION"]  # no revision: the build stops instead of pushing "latest"
     failed = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert failed.returncode != 0 and "no source revision" in failed.stderr
+
+
+def test_a_codestar_source_releases_pushes_to_the_configured_branch(tmp_path: Path) -> None:
+    connection = "arn:aws:codestar-connections:eu-south-1:123456789012:connection/0c8f7f0e-6f7b-4b55-8d0e-2f1a9c3e4d57"
+    config = dataclasses.replace(
+        ENVIRONMENTS["staging"],
+        delivery=dataclasses.replace(
+            ENVIRONMENTS["staging"].delivery, source="codestar", connection_arn=connection, repository="acme/app"
+        ),
+    )
+    validate(config)
+    synth = Synth(PlatformStack(cdktf.App(outdir=str(tmp_path)), config))
+    (source,) = synth.by_path("delivery/pipeline")["stage"][0]["action"]
+    assert source["provider"] == "CodeStarSourceConnection"
+    assert source["configuration"] == {
+        "ConnectionArn": connection,
+        "FullRepositoryId": "acme/app",
+        "BranchName": "main",
+        "DetectChanges": "true",
+    }
+    use = [s for s in _statements(synth, "run-the-release") if s["Action"] == "codestar-connections:UseConnection"]
+    assert use == [{"Effect": "Allow", "Action": "codestar-connections:UseConnection", "Resource": connection}]
+    # No upload trigger: pushes to the branch start the pipeline through the connection.
+    assert not synth.resources("aws_s3_bucket_notification")
+    rules = [r["name"] for r in synth.resources("aws_cloudwatch_event_rule").values()]
+    assert rules == ["healthtech-pipeline-failed-staging"]
