@@ -2,6 +2,11 @@
 
     HEALTHTECH_ENVIRONMENTS=dev,prod   only these environments (default: every one in config/)
     HEALTHTECH_LOCAL_ENDPOINT=URL      point provider and backend at a local AWS endpoint (moto)
+    HEALTHTECH_BOOTSTRAP_STATE=PATH    local state file of the state bootstrap stack (default
+                                       bootstrap/terraform.tfstate; .local/bootstrap/... in local mode)
+
+Besides one stack per environment, the app always synthesizes ``healthtech-state-bootstrap``: the
+state bucket, lock table and key the selected environments' S3 backends use (deployed once, first).
 
 Configuration is validated before any construct is built, and the app synthesizes into a scratch
 directory that replaces ``cdktf.out/`` only on success, so a failed synth writes nothing there.
@@ -17,16 +22,21 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from config import ENVIRONMENTS, ConfigError, EnvironmentConfig, select
+from config import ENVIRONMENTS, ConfigError, EnvironmentConfig, StateBackendSettings, select
 
 if TYPE_CHECKING:
     from cdktf import App
 
     from stacks.platform_stack import PlatformStack
+    from stacks.state_bootstrap import StateBootstrapStack
 
 ENV_SELECT = "HEALTHTECH_ENVIRONMENTS"
 ENV_LOCAL_ENDPOINT = "HEALTHTECH_LOCAL_ENDPOINT"
+ENV_BOOTSTRAP_STATE = "HEALTHTECH_BOOTSTRAP_STATE"
 DEFAULT_OUTDIR = "cdktf.out"
+ROOT = Path(__file__).resolve().parent
+BOOTSTRAP_STATE_FILE = ROOT / "bootstrap" / "terraform.tfstate"
+LOCAL_BOOTSTRAP_STATE_FILE = ROOT / ".local" / "bootstrap" / "terraform.tfstate"
 
 
 def selected_configs(
@@ -47,20 +57,75 @@ def build_stacks(
     return [PlatformStack(app, cfg, local=local) for cfg in configs]
 
 
-def synthesize(configs: list[EnvironmentConfig], outdir: Path, *, local_endpoint: str | None = None) -> list[str]:
-    """Build and synthesize one stack per config into ``outdir``, replaced whole only on success."""
+def shared_state(configs: list[EnvironmentConfig]) -> StateBackendSettings:
+    """The state backend the selected environments share; one bootstrap serves one bucket and table."""
+    backends = {(c.state.bucket, c.state.lock_table, c.state.region): c for c in configs}
+    if len(backends) != 1:
+        names = "; ".join(f"{c.name}: {b[0]}/{b[1]} in {b[2]}" for b, c in backends.items())
+        raise ConfigError(
+            [
+                f"state: the selected environments use different state backends ({names}); "
+                f"select the environments of one account/region with {ENV_SELECT}"
+            ]
+        )
+    return configs[0].state
+
+
+def build_bootstrap_stack(
+    app: App,
+    configs: list[EnvironmentConfig],
+    *,
+    outdir: Path,
+    state_file: Path,
+    local_endpoint: str | None = None,
+) -> StateBootstrapStack:
+    """The state bootstrap for the backend ``configs`` share, its local state kept at ``state_file``."""
+    from stacks.local_endpoint import LocalEndpoint
+    from stacks.state_bootstrap import BOOTSTRAP_STACK, StateBootstrapStack
+
+    # Terraform resolves a local backend path from the stack's working directory, cdktf.out/stacks/<stack>.
+    stack_dir = outdir.resolve() / "stacks" / BOOTSTRAP_STACK
+    return StateBootstrapStack(
+        app,
+        state=shared_state(configs),
+        state_file=os.path.relpath(state_file.resolve(), stack_dir),
+        owner=configs[0].owner,
+        cost_center=configs[0].cost_center,
+        local=LocalEndpoint(url=local_endpoint) if local_endpoint else None,
+    )
+
+
+def synthesize(
+    configs: list[EnvironmentConfig],
+    outdir: Path,
+    *,
+    local_endpoint: str | None = None,
+    bootstrap_state_file: Path | None = None,
+) -> list[str]:
+    """Build and synthesize one stack per config plus the state bootstrap into ``outdir``, replaced whole
+    only on success. Return the stack names, environments first."""
     # Imported here so that configuration errors are reported without loading the provider bindings.
     from tooling import quiet_jsii
 
     quiet_jsii()
-    from cdktf import App
+    from cdktf import App, TerraformStack
 
     outdir = outdir.resolve()
     outdir.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=f".{outdir.name}-", dir=outdir.parent))
     try:
         app = App(outdir=str(scratch))
-        stacks = build_stacks(app, configs, local_endpoint=local_endpoint)
+        stacks: list[TerraformStack] = [*build_stacks(app, configs, local_endpoint=local_endpoint)]
+        default_state = LOCAL_BOOTSTRAP_STATE_FILE if local_endpoint else BOOTSTRAP_STATE_FILE
+        stacks.append(
+            build_bootstrap_stack(
+                app,
+                configs,
+                outdir=outdir,  # not the scratch directory: Terraform runs the stack from its final place
+                state_file=bootstrap_state_file or default_state,
+                local_endpoint=local_endpoint,
+            )
+        )
         app.synth()
         _replace(outdir, scratch)
     finally:
@@ -80,11 +145,18 @@ def _replace(target: Path, new: Path) -> None:
 def main(environ: Mapping[str, str] = os.environ, registry: Mapping[str, EnvironmentConfig] = ENVIRONMENTS) -> int:
     try:
         configs = selected_configs(environ, registry)
+        shared_state(configs)
     except ConfigError as error:
         print(f"synth refused, nothing written: {error}", file=sys.stderr)
         return 2
     outdir = Path(environ.get("CDKTF_OUTDIR") or DEFAULT_OUTDIR)
-    names = synthesize(configs, outdir, local_endpoint=environ.get(ENV_LOCAL_ENDPOINT) or None)
+    state_file = environ.get(ENV_BOOTSTRAP_STATE)
+    names = synthesize(
+        configs,
+        outdir,
+        local_endpoint=environ.get(ENV_LOCAL_ENDPOINT) or None,
+        bootstrap_state_file=Path(state_file) if state_file else None,
+    )
     print(f"synthesized {', '.join(names)} into {outdir}")
     return 0
 

@@ -11,6 +11,9 @@ import re
 from dataclasses import dataclass
 
 PROJECT = "healthtech"
+# The {env} segment of what the state bootstrap creates: one per account/region, shared by its environments.
+BOOTSTRAP_SCOPE = "bootstrap"
+STATE_KEY_PURPOSE = "state"
 
 
 @dataclass(frozen=True)
@@ -169,6 +172,11 @@ class Namer:
                 )
                 out.append((kind, value))
         return out
+
+
+def state_key_alias() -> str:
+    """``alias/healthtech-state-bootstrap``: the KMS key the bootstrap creates and every S3 backend encrypts with."""
+    return Namer(BOOTSTRAP_SCOPE).name("key-alias", purpose=STATE_KEY_PURPOSE)
 
 
 def _strip_tokens(value: str) -> str:

@@ -18,7 +18,7 @@ from components.load_balancer import LoadBalancer
 from components.network import Network
 from components.observability import Observability
 from components.web_firewall import WebFirewall
-from config.naming import PROJECT, Namer
+from config.naming import PROJECT, Namer, state_key_alias
 from config.settings import EnvironmentConfig
 from stacks.local_endpoint import LocalEndpoint
 
@@ -191,6 +191,8 @@ class PlatformStack(TerraformStack):
             key=f"{state.key_prefix}/{config.name}/terraform.tfstate",
             region=state.region,
             encrypt=True,
+            # Without it the backend asks S3 for SSE-S3; with it, state is encrypted with the bootstrap's key.
+            kms_key_id=state_key_alias(),
             dynamodb_table=state.lock_table,
         )
         # The S3 lockfile (Terraform >= 1.10) is not in cdktf 0.21's S3Backend props yet.

@@ -179,6 +179,7 @@ def synthesize_local(
     an environment that serves plain HTTP can be deployed with its HTTPS listeners too.
     """
     from main import selected_configs, synthesize
+    from stacks.platform_stack import stack_name
 
     (config,) = selected_configs({"HEALTHTECH_ENVIRONMENTS": environment})
     if certificate_arn is not None:
@@ -186,8 +187,8 @@ def synthesize_local(
             config, load_balancer=dataclasses.replace(config.load_balancer, certificate_arn=certificate_arn)
         )
         validate(config)
-    (name,) = synthesize([config], outdir, local_endpoint=server_url)
-    return config, outdir / "stacks" / name
+    synthesize([config], outdir, local_endpoint=server_url)
+    return config, outdir / "stacks" / stack_name(config.name)
 
 
 def _record_path() -> Path:

@@ -248,3 +248,39 @@ def s3_notification_reports_eventbridge() -> None:
         return status, headers, text
 
     _replace(S3Response, "get_bucket_notification", get_bucket_notification)
+
+
+@_patch
+def conditional_deny_applies_only_when_evaluated() -> None:
+    """A ``Deny`` statement with a ``Condition`` moto cannot evaluate no longer denies unconditionally.
+
+    moto evaluates only ``StringEquals`` and skips any other operator as if it were met, so a
+    conditional ``Deny`` in a bucket policy denied every request: the state bucket's TLS-only
+    statement (``Bool`` ``aws:SecureTransport`` false) made each object read and write of Terraform's
+    S3 backend fail with 403. With the patch such a statement applies only when every condition uses an
+    operator moto evaluates and the request carries a value for its key; otherwise it does not apply.
+    The local endpoint is plain HTTP, so enforcing the TLS-only statement there would be wrong anyway.
+    """
+    from moto.iam.access_control import IAMPolicyStatement, PermissionResult
+    from moto.iam.policy_conditions import CONDITION_OPERATIONS
+
+    original = ORIGINALS.get((IAMPolicyStatement, "is_action_permitted"), IAMPolicyStatement.is_action_permitted)
+
+    def is_action_permitted(
+        self: Any,
+        action: str,
+        resource: str = "*",
+        principal: str | None = None,
+        incoming_condition_values: dict[str, str] | None = None,
+    ) -> Any:
+        result = original(self, action, resource, principal, incoming_condition_values)
+        conditions: dict[str, dict[str, Any]] = self._statement.get("Condition") or {}
+        evaluated = all(
+            operator in CONDITION_OPERATIONS and set(keys) <= set(incoming_condition_values or {})
+            for operator, keys in conditions.items()
+        )
+        if result == PermissionResult.DENIED and self._statement.get("Effect") == "Deny" and not evaluated:
+            return PermissionResult.NEUTRAL
+        return result
+
+    _replace(IAMPolicyStatement, "is_action_permitted", is_action_permitted)

@@ -46,6 +46,7 @@ def test_state_lives_in_s3_per_environment_with_both_locks(each_env: tuple) -> N
             "key": f"healthtech/{config.name}/terraform.tfstate",
             "region": "eu-south-1",
             "encrypt": True,
+            "kms_key_id": "alias/healthtech-state-bootstrap",
             "dynamodb_table": "healthtech-terraform-locks",
             "use_lockfile": True,
         }

@@ -82,7 +82,7 @@ def status(error: ClientError) -> int:
 def test_every_patch_is_registered_once() -> None:
     names = [patch.__name__ for patch in moto_patches.PATCHES]
     assert sorted(names) == sorted(set(names))
-    assert len(names) == 7
+    assert len(names) == 8
 
 
 # --- RDS DescribeDBParameters: Source ---------------------------------------------------------------
@@ -381,3 +381,56 @@ def test_upstream_still_needs_s3_notification_eventbridge(client: Any, monkeypat
     unpatch(monkeypatch, S3Response)
     s3 = eventbridge_bucket(client)
     assert "EventBridgeConfiguration" not in s3.get_bucket_notification_configuration(Bucket="artifacts-bucket")
+
+
+# --- Conditional Deny in bucket policies -------------------------------------------------------------
+
+TLS_ONLY_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": ["arn:aws:s3:::tls-only", "arn:aws:s3:::tls-only/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }
+    ],
+}
+
+
+def tls_only_bucket(s3: Any) -> None:
+    s3.create_bucket(Bucket="tls-only", CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_object(Bucket="tls-only", Key="state", Body=b"{}")
+    s3.put_bucket_policy(Bucket="tls-only", Policy=json.dumps(TLS_ONLY_POLICY))
+
+
+def test_conditional_deny_moto_cannot_evaluate_does_not_apply(client: Any) -> None:
+    s3 = client("s3")
+    tls_only_bucket(s3)
+    assert s3.get_object(Bucket="tls-only", Key="state")["Body"].read() == b"{}"
+    s3.put_bucket_policy(
+        Bucket="tls-only",
+        Policy=json.dumps(
+            {
+                **TLS_ONLY_POLICY,
+                "Statement": [
+                    {k: v for k, v in TLS_ONLY_POLICY["Statement"][0].items() if k != "Condition"}  # type: ignore[index]
+                ],
+            }
+        ),
+    )
+    with pytest.raises(ClientError) as error:  # an unconditional Deny still denies
+        s3.get_object(Bucket="tls-only", Key="state")
+    assert status(error.value) == 403
+
+
+def test_upstream_still_needs_conditional_deny(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.iam.access_control import IAMPolicyStatement
+
+    unpatch(monkeypatch, IAMPolicyStatement)
+    s3 = client("s3")
+    tls_only_bucket(s3)
+    with pytest.raises(ClientError) as error:
+        s3.get_object(Bucket="tls-only", Key="state")
+    assert status(error.value) == 403  # moto skips the Bool condition and applies the Deny to every request

@@ -1,0 +1,95 @@
+"""The state bootstrap: the bucket, lock table and key every environment's S3 backend uses.
+
+It runs once per account/region, before any environment, so it cannot keep its own state in the
+bucket it creates: its state stays in a local file (``bootstrap/terraform.tfstate``, git-ignored;
+``.local/bootstrap/`` in local mode). See README, "State bootstrap".
+"""
+
+from __future__ import annotations
+
+from cdktf import LocalBackend, TerraformOutput, TerraformStack
+from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
+from constructs import Construct
+
+from components.aws_context import AwsContext
+from components.encryption import EncryptionKey, KeyPurpose
+from components.state_backend import StateBackend
+from config.naming import BOOTSTRAP_SCOPE, PROJECT, STATE_KEY_PURPOSE, Namer
+from config.settings import EncryptionSettings, StateBackendSettings
+from stacks.local_endpoint import LocalEndpoint
+from stacks.platform_stack import AWS_PROVIDER_VERSION, TERRAFORM_REQUIRED_VERSION
+
+BOOTSTRAP_STACK = f"{PROJECT}-state-{BOOTSTRAP_SCOPE}"
+NONCURRENT_STATE_VERSION_DAYS = 90
+"""Old state versions are kept this long: enough to roll back any apply of the last quarter."""
+
+STATE_KEY = KeyPurpose(
+    STATE_KEY_PURPOSE,
+    "Terraform state (S3) and state locks (DynamoDB) of every environment",
+    via_services=("s3", "dynamodb"),
+)
+
+
+class StateBootstrapStack(TerraformStack):
+    """Provider (in ``state.region``), a local backend at ``state_file``, the key and the state backend."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        *,
+        state: StateBackendSettings,
+        state_file: str,
+        owner: str,
+        cost_center: str,
+        local: LocalEndpoint | None = None,
+    ) -> None:
+        super().__init__(scope, BOOTSTRAP_STACK)
+        tags = {
+            "Project": PROJECT,
+            "Environment": "shared",
+            "ManagedBy": "cdktf",
+            "Compliance": "HIPAA",
+            "DataClassification": "Confidential",
+            "Owner": owner,
+            "CostCenter": cost_center,
+            "Stack": BOOTSTRAP_STACK,
+        }
+        AwsProvider(
+            self,
+            "aws",
+            region=state.region,
+            default_tags=[AwsProviderDefaultTags(tags=tags)],
+            **(local.provider_settings() if local else {}),
+        )
+        LocalBackend(self, path=state_file)
+        self.add_override("terraform.required_version", TERRAFORM_REQUIRED_VERSION)
+        self.add_override("terraform.required_providers.aws.source", "hashicorp/aws")
+        self.add_override("terraform.required_providers.aws.version", AWS_PROVIDER_VERSION)
+
+        aws = AwsContext(self, "context", region=state.region)
+        self.key = EncryptionKey(
+            self,
+            "key",
+            purpose=STATE_KEY,
+            settings=EncryptionSettings(),  # the safe 30-day deletion window, whatever the environments use
+            namer=Namer(BOOTSTRAP_SCOPE),
+            aws=aws,
+        )
+        self.backend = StateBackend(
+            self,
+            "state",
+            settings=state,
+            key=self.key,
+            noncurrent_version_days=NONCURRENT_STATE_VERSION_DAYS,
+            protect=local is None,
+        )
+        outputs: dict[str, tuple[str, str]] = {
+            "StateBucketName": (self.backend.bucket.bucket, "S3 bucket holding every environment's state"),
+            "StateBucketArn": (self.backend.bucket.arn, "State bucket ARN"),
+            "LockTableName": (self.backend.lock_table.name, "DynamoDB table holding the state locks"),
+            "LockTableArn": (self.backend.lock_table.arn, "Lock table ARN"),
+            "StateKeyArn": (self.key.arn, "KMS key encrypting the state and the locks"),
+            "StateKeyAlias": (self.key.alias.name, "Alias the environments' S3 backends name as kms_key_id"),
+        }
+        for output_id, (value, description) in outputs.items():
+            TerraformOutput(self, output_id, value=value, description=description)
