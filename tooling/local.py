@@ -1,8 +1,8 @@
 """The local AWS endpoint (moto on loopback) and Terraform runs against it.
 
     python -m tooling.local up [ENV]      synthesize every environment into cdktf.out/, start moto,
-                                          create the state bucket + lock table in it, then synthesize ENV
-                                          (default dev) in local mode and apply it; print its outputs
+                                          synthesize ENV (default dev) in local mode, apply the state
+                                          bootstrap stack (bucket, lock table, key), then ENV; print its outputs
     python -m tooling.local drift [ENV]   plan with -detailed-exitcode (0 clean, 2 drift, 1 error)
     python -m tooling.local down [ENV]    destroy ENV and stop the server that `up` started
 
@@ -121,7 +121,11 @@ def boto_client(server_url: str, service: str, region: str) -> Any:
 
 
 def bootstrap_state(server_url: str, *, bucket: str, lock_table: str, region: str) -> None:
-    """Create the state bucket and lock table on the local endpoint (idempotent)."""
+    """Create a bare state bucket and lock table on the local endpoint (idempotent).
+
+    A shortcut for tests that need a backend, not the bootstrap: it takes a second where applying the
+    state bootstrap stack takes about a minute on moto. ``up`` applies the stack.
+    """
     s3 = boto_client(server_url, "s3", region)
     if bucket not in {b["Name"] for b in s3.list_buckets().get("Buckets", [])}:
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
@@ -215,11 +219,14 @@ def up(environment: str) -> dict[str, Any]:
         server = start_server(port, log_path=STATE_DIR / "moto.log")
         _record_path().write_text(json.dumps({"pid": server.pid, "port": server.port}))
         print(f"local AWS endpoint started at {server.url} (pid {server.pid})")
-    config, stack_dir = synthesize_local(environment, server.url, STATE_DIR / "cdktf.out")
-    bootstrap_state(
-        server.url, bucket=config.state.bucket, lock_table=config.state.lock_table, region=config.state.region
-    )
-    terraform = Terraform(stack_dir, write_cli_config(ROOT / ".terraform-cli.hcl"))
+    from stacks.state_bootstrap import BOOTSTRAP_STACK
+
+    _, stack_dir = synthesize_local(environment, server.url, STATE_DIR / "cdktf.out")
+    cli_config = write_cli_config(ROOT / ".terraform-cli.hcl")
+    bootstrap = Terraform(stack_dir.parent / BOOTSTRAP_STACK, cli_config)
+    bootstrap.init()
+    bootstrap.apply()  # no changes after the first time
+    terraform = Terraform(stack_dir, cli_config)
     terraform.init()
     terraform.apply()
     return terraform.outputs()
@@ -235,6 +242,11 @@ def down(environment: str) -> None:
     if server is not None:
         stop_server(server)
         print(f"local AWS endpoint (pid {server.pid}) stopped")
+        # The endpoint kept everything in memory: the bootstrap's local state now describes nothing.
+        from main import LOCAL_BOOTSTRAP_STATE_FILE
+
+        for path in (LOCAL_BOOTSTRAP_STATE_FILE, LOCAL_BOOTSTRAP_STATE_FILE.with_suffix(".tfstate.backup")):
+            path.unlink(missing_ok=True)
     else:
         print("no local AWS endpoint started by this tool is running")
     _record_path().unlink(missing_ok=True)

