@@ -284,3 +284,21 @@ def conditional_deny_applies_only_when_evaluated() -> None:
         return result
 
     _replace(IAMPolicyStatement, "is_action_permitted", is_action_permitted)
+
+
+@_patch
+def s3_delete_marker_dispose() -> None:
+    """Deleting a key with a delete marker from a bucket whose versioning is suspended no longer fails.
+
+    There moto drops the key with all its versions, and calls ``dispose`` on each, which delete markers
+    lack (AttributeError, HTTP 500). Terraform's S3 lockfile leaves a delete marker after each run, and
+    destroying the bootstrap suspends versioning before ``force_destroy`` empties the bucket, so the
+    local-mode destroy of the state bucket failed.
+    A delete marker holds no data: disposing of it does nothing.
+    """
+    from moto.s3.models import FakeDeleteMarker
+
+    def dispose(self: Any, garbage: bool = False) -> None:
+        return None
+
+    _replace(FakeDeleteMarker, "dispose", dispose)

@@ -82,7 +82,7 @@ def status(error: ClientError) -> int:
 def test_every_patch_is_registered_once() -> None:
     names = [patch.__name__ for patch in moto_patches.PATCHES]
     assert sorted(names) == sorted(set(names))
-    assert len(names) == 8
+    assert len(names) == 9
 
 
 # --- RDS DescribeDBParameters: Source ---------------------------------------------------------------
@@ -434,3 +434,37 @@ def test_upstream_still_needs_conditional_deny(client: Any, monkeypatch: pytest.
     with pytest.raises(ClientError) as error:
         s3.get_object(Bucket="tls-only", Key="state")
     assert status(error.value) == 403  # moto skips the Bool condition and applies the Deny to every request
+
+
+# --- S3 delete markers -------------------------------------------------------------------------------
+
+
+def versions_with_a_delete_marker(s3: Any) -> list[dict[str, str]]:
+    s3.create_bucket(Bucket="versioned", CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_bucket_versioning(Bucket="versioned", VersioningConfiguration={"Status": "Enabled"})
+    s3.put_object(Bucket="versioned", Key="state.tflock", Body=b"{}")
+    s3.delete_object(Bucket="versioned", Key="state.tflock")  # what Terraform's lock release leaves
+    # Destroying aws_s3_bucket_versioning suspends versioning before force_destroy empties the bucket.
+    s3.put_bucket_versioning(Bucket="versioned", VersioningConfiguration={"Status": "Suspended"})
+    listing = s3.list_object_versions(Bucket="versioned")
+    return [{"Key": v["Key"], "VersionId": v["VersionId"]} for v in listing["Versions"] + listing["DeleteMarkers"]]
+
+
+def test_s3_versions_and_delete_markers_can_be_deleted(client: Any) -> None:
+    s3 = client("s3")
+    objects = versions_with_a_delete_marker(s3)
+    response = s3.delete_objects(Bucket="versioned", Delete={"Objects": objects})
+    assert len(response["Deleted"]) == 2 and "Errors" not in response
+    assert "Versions" not in s3.list_object_versions(Bucket="versioned")
+    s3.delete_bucket(Bucket="versioned")
+
+
+def test_upstream_still_needs_s3_delete_marker_dispose(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.s3.models import FakeDeleteMarker
+
+    unpatch(monkeypatch, FakeDeleteMarker)
+    s3 = client("s3")
+    objects = versions_with_a_delete_marker(s3)
+    with pytest.raises(ClientError) as error:
+        s3.delete_objects(Bucket="versioned", Delete={"Objects": objects})
+    assert status(error.value) == 500  # moto: 'FakeDeleteMarker' object has no attribute 'dispose'
