@@ -15,16 +15,16 @@ PORT ?= 5055
 PYTHON ?= .venv/bin/python
 CDKTF ?= npx --no-install cdktf
 
-export TF_CLI_CONFIG_FILE := $(CURDIR)/.terraform-cli.hcl
+export TF_CLI_CONFIG_FILE ?= $(CURDIR)/.terraform-cli.hcl
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 18,19,20,21
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 18,19,20,21
 
 ifeq ($(LOCAL),1)
 export HEALTHTECH_LOCAL_ENDPOINT := http://127.0.0.1:$(PORT)
 export HEALTHTECH_LOCAL_PORT := $(PORT)
-OUT := .local/cdktf.out
+OUT ?= .local/cdktf.out
 else
-OUT := cdktf.out
+OUT ?= cdktf.out
 endif
 export CDKTF_OUTDIR := $(OUT)
 

@@ -30,7 +30,7 @@ def test_cdktf_synth_writes_one_stack_per_environment(tmp_path: Path) -> None:
     result = _cdktf("synth", "--output", str(tmp_path / "out"), environ={})
     assert result.returncode == 0, result.stdout + result.stderr
     stacks = sorted(p.name for p in (tmp_path / "out" / "stacks").iterdir())
-    assert stacks == sorted(f"healthtech-{e}" for e in ENVIRONMENTS)
+    assert stacks == sorted([*(f"healthtech-{e}" for e in ENVIRONMENTS), "healthtech-state-bootstrap"])
     doc = json.loads((tmp_path / "out" / "stacks" / "healthtech-prod" / "cdk.tf.json").read_text())
     assert doc["terraform"]["backend"]["s3"]["key"] == "healthtech/prod/terraform.tfstate"
     assert "Node 20 is end-of-life" not in result.stdout + result.stderr
