@@ -385,41 +385,26 @@ def test_upstream_still_needs_s3_notification_eventbridge(client: Any, monkeypat
 
 # --- Conditional Deny in bucket policies -------------------------------------------------------------
 
-TLS_ONLY_POLICY = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "s3:*",
-            "Resource": ["arn:aws:s3:::tls-only", "arn:aws:s3:::tls-only/*"],
-            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-        }
-    ],
+DENY_ALL: dict[str, Any] = {
+    "Effect": "Deny",
+    "Principal": "*",
+    "Action": "s3:*",
+    "Resource": ["arn:aws:s3:::tls-only", "arn:aws:s3:::tls-only/*"],
 }
+TLS_ONLY = {**DENY_ALL, "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
 
 
 def tls_only_bucket(s3: Any) -> None:
     s3.create_bucket(Bucket="tls-only", CreateBucketConfiguration={"LocationConstraint": REGION})
     s3.put_object(Bucket="tls-only", Key="state", Body=b"{}")
-    s3.put_bucket_policy(Bucket="tls-only", Policy=json.dumps(TLS_ONLY_POLICY))
+    s3.put_bucket_policy(Bucket="tls-only", Policy=json.dumps({"Version": "2012-10-17", "Statement": [TLS_ONLY]}))
 
 
 def test_conditional_deny_moto_cannot_evaluate_does_not_apply(client: Any) -> None:
     s3 = client("s3")
     tls_only_bucket(s3)
     assert s3.get_object(Bucket="tls-only", Key="state")["Body"].read() == b"{}"
-    s3.put_bucket_policy(
-        Bucket="tls-only",
-        Policy=json.dumps(
-            {
-                **TLS_ONLY_POLICY,
-                "Statement": [
-                    {k: v for k, v in TLS_ONLY_POLICY["Statement"][0].items() if k != "Condition"}  # type: ignore[index]
-                ],
-            }
-        ),
-    )
+    s3.put_bucket_policy(Bucket="tls-only", Policy=json.dumps({"Version": "2012-10-17", "Statement": [DENY_ALL]}))
     with pytest.raises(ClientError) as error:  # an unconditional Deny still denies
         s3.get_object(Bucket="tls-only", Key="state")
     assert status(error.value) == 403
