@@ -56,6 +56,7 @@ def test_pull_requests_lint_test_synth_scan_and_diff_with_a_read_only_oidc_role(
     assert jobs["ci"]["uses"] == "./.github/workflows/ci.yml"
     scan = "\n".join(s.get("run", "") for s in jobs["synth-and-scan"]["steps"])
     assert "main.py" in scan and "--framework terraform_json" in scan and "-o sarif" in scan
+    assert "-m tooling.checkov_scan cdktf.out" in scan  # the gate: unexplained findings fail the PR
     uploads = [s for s in jobs["synth-and-scan"]["steps"] if "upload-sarif" in s.get("uses", "")]
     assert uploads and uploads[0]["if"] == "always()"
     diff = jobs["diff"]
