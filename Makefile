@@ -15,7 +15,10 @@ PORT ?= 5055
 PYTHON ?= .venv/bin/python
 CDKTF ?= npx --no-install cdktf
 
-export TF_CLI_CONFIG_FILE ?= $(CURDIR)/.terraform-cli.hcl
+# The CLI config scripts/setup.sh writes (provider mirror when the machine has one) wins over the environment's.
+ifneq ($(wildcard $(CURDIR)/.terraform-cli.hcl),)
+export TF_CLI_CONFIG_FILE := $(CURDIR)/.terraform-cli.hcl
+endif
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 18,19,20,21
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 18,19,20,21
 
