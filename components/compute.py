@@ -54,6 +54,7 @@ from config.settings import ComputeSettings, EnvironmentConfig
 DATA_PATH = "/mnt/data"
 SCRATCH_PATH = "/tmp"  # the root filesystem is read-only; this task-local volume is the only scratch space
 SCALE_IN_COOLDOWN_SECONDS = 300
+CONTAINER_START_PERIOD_MAX = 300
 SCALE_OUT_COOLDOWN_SECONDS = 60
 
 
@@ -217,7 +218,8 @@ class Compute(Construct):
                 "interval": 30,
                 "timeout": 5,
                 "retries": 3,
-                "startPeriod": settings.health_check_grace_period_seconds,
+                # ECS accepts at most 300 s here; the service's grace period covers any longer start.
+                "startPeriod": min(settings.health_check_grace_period_seconds, CONTAINER_START_PERIOD_MAX),
             },
         }
 

@@ -183,3 +183,18 @@ def test_repository_is_scanned_immutable_encrypted_and_pruned(each_env: tuple) -
     (rule,) = json.loads(synth.by_path("registry/lifecycle")["policy"])["rules"]
     assert rule["selection"]["countNumber"] == config.compute.ecr_images_kept
     assert rule["action"] == {"type": "expire"}
+
+
+def test_a_long_grace_period_stays_within_the_container_health_check_limit(tmp_path: Any) -> None:
+    import dataclasses
+
+    import cdktf
+
+    from config import ENVIRONMENTS
+    from stacks.platform_stack import PlatformStack
+
+    prod = ENVIRONMENTS["prod"]
+    config = dataclasses.replace(prod, compute=dataclasses.replace(prod.compute, health_check_grace_period_seconds=900))
+    synth = Synth(PlatformStack(cdktf.App(outdir=str(tmp_path)), config))
+    assert _container(synth)["healthCheck"]["startPeriod"] == 300
+    assert synth.by_path("compute/service")["health_check_grace_period_seconds"] == 900
