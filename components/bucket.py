@@ -55,10 +55,13 @@ class SecureBucket(Construct):
         *,
         name: str,
         key: EncryptionKey | None,
-        expire_after_days: int,
+        expire_after_days: int | None,
         force_destroy: bool,
+        noncurrent_version_days: int = NONCURRENT_VERSION_DAYS,
         sse_s3_reason: str | None = None,
     ) -> None:
+        """``expire_after_days`` None keeps current objects until deleted (e.g. Terraform state); old
+        versions always expire after ``noncurrent_version_days``."""
         super().__init__(scope, id)
         if (key is None) == (sse_s3_reason is None):
             raise ValueError(f"bucket {name}: give a KMS key, or no key and the reason SSE-S3 is used instead")
@@ -87,7 +90,7 @@ class SecureBucket(Construct):
             bucket=self.bucket.id,
             rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"),
         )
-        S3BucketVersioningA(
+        self.versioning = S3BucketVersioningA(
             self,
             "versioning",
             bucket=self.bucket.id,
@@ -113,13 +116,17 @@ class SecureBucket(Construct):
             bucket=self.bucket.id,
             rule=[
                 S3BucketLifecycleConfigurationRule(
-                    id="expire-objects",
+                    id="expire-objects" if expire_after_days else "expire-old-versions",
                     status="Enabled",
                     filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
-                    expiration=[S3BucketLifecycleConfigurationRuleExpiration(days=expire_after_days)],
+                    expiration=(
+                        [S3BucketLifecycleConfigurationRuleExpiration(days=expire_after_days)]
+                        if expire_after_days
+                        else None
+                    ),
                     noncurrent_version_expiration=[
                         S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
-                            noncurrent_days=NONCURRENT_VERSION_DAYS
+                            noncurrent_days=noncurrent_version_days
                         )
                     ],
                     abort_incomplete_multipart_upload=[
@@ -127,6 +134,8 @@ class SecureBucket(Construct):
                     ],
                 )
             ],
+            # S3 refuses noncurrent-version rules until versioning is on.
+            depends_on=[self.versioning],
         )
         self._statements: list[dict[str, Any]] = [
             {
@@ -155,7 +164,7 @@ class SecureBucket(Construct):
     def log_access_to(self, target: SecureBucket, aws: AwsContext) -> None:
         """Write this bucket's S3 server access logs into ``target`` under ``s3-access/{name}/``."""
         prefix = f"s3-access/{self.bucket.bucket}/"
-        target.allow(
+        target.add_to_policy(
             {
                 "Sid": "S3ServerAccessLogsOfThisAccount",
                 "Effect": "Allow",
@@ -178,7 +187,7 @@ class SecureBucket(Construct):
         """Record why nothing subscribes to this bucket's events."""
         suppress(self.bucket, "CKV2_AWS_62", reason)
 
-    def allow(self, statement: dict[str, Any]) -> None:
+    def add_to_policy(self, statement: dict[str, Any]) -> None:
         """Add ``statement`` to the bucket policy (after the TLS-only deny, which always stays first)."""
         self._statements.append(statement)
         self.policy.policy = policy_document(*self._statements)

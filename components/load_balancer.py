@@ -64,7 +64,7 @@ class LoadBalancer(Construct):
         )
         # The regional Elastic Load Balancing account writes the logs (the provider knows it per region).
         elb_account = DataAwsElbServiceAccount(self, "elb-account")
-        self.access_logs.allow(
+        self.access_logs.add_to_policy(
             {
                 "Sid": "ElbDeliversAccessLogs",
                 "Effect": "Allow",

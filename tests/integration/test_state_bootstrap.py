@@ -83,7 +83,7 @@ def test_bucket_is_versioned_kms_encrypted_private_and_expires_old_versions(boot
     (lifecycle,) = s3.get_bucket_lifecycle_configuration(Bucket=STATE.bucket)["Rules"]
     assert lifecycle["Status"] == "Enabled" and lifecycle["NoncurrentVersionExpiration"]["NoncurrentDays"] == 90
     policy = json.loads(s3.get_bucket_policy(Bucket=STATE.bucket)["Policy"])
-    (tls,) = [s for s in policy["Statement"] if s["Sid"] == "DenyInsecureTransport"]
+    (tls,) = [s for s in policy["Statement"] if s["Sid"] == "DenyWithoutTls"]
     assert tls["Effect"] == "Deny" and tls["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
 
