@@ -229,6 +229,14 @@ class Delivery(Construct):
                     "Resource": "*",
                 },
                 {
+                    # The deploy action copies the task definition's tags onto each new revision, and ECS
+                    # authorizes tag-on-create separately.
+                    "Effect": "Allow",
+                    "Action": "ecs:TagResource",
+                    "Resource": aws.arn("ecs", f"task-definition/{compute.task_definition.family}:*"),
+                    "Condition": {"StringEquals": {"ecs:CreateAction": "RegisterTaskDefinition"}},
+                },
+                {
                     "Effect": "Allow",
                     "Action": "iam:PassRole",
                     "Resource": [identity.task_role.arn, identity.execution_role.arn],

@@ -145,6 +145,9 @@ def test_roles_are_scoped_to_these_resources(each_env: tuple) -> None:
             ["ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"],
         )
     ]
+    (tag,) = [s for s in pipeline if s["Action"] == "ecs:TagResource"]
+    assert tag["Resource"].endswith(f":task-definition/{synth.ref('compute/task', 'family')}:*")
+    assert tag["Condition"] == {"StringEquals": {"ecs:CreateAction": "RegisterTaskDefinition"}}
     (pass_role,) = [s for s in pipeline if s["Action"] == "iam:PassRole"]
     assert pass_role["Resource"] == [
         synth.ref("identity/task-role", "arn"),
