@@ -172,12 +172,10 @@ class Delivery(Construct):
                 CodepipelineStage(
                     name="Build",
                     action=[
-                        CodepipelineStageAction(
-                            name="BuildImage",
-                            category="Build",
-                            owner="AWS",
-                            provider="CodeBuild",
-                            version="1",
+                        _aws_action(
+                            "BuildImage",
+                            "Build",
+                            "CodeBuild",
                             input_artifacts=["source"],
                             output_artifacts=["image"],
                             configuration={"ProjectName": self.project.name},
@@ -187,12 +185,10 @@ class Delivery(Construct):
                 CodepipelineStage(
                     name="Deploy",
                     action=[
-                        CodepipelineStageAction(
-                            name="DeployToECS",
-                            category="Deploy",
-                            owner="AWS",
-                            provider="ECS",
-                            version="1",
+                        _aws_action(
+                            "DeployToECS",
+                            "Deploy",
+                            "ECS",
                             input_artifacts=["image"],
                             configuration={
                                 "ClusterName": compute.cluster.name,
@@ -256,12 +252,10 @@ class Delivery(Construct):
     def _source_action(self) -> CodepipelineStageAction:
         s = self._settings
         if s.source == "codestar":
-            return CodepipelineStageAction(
-                name="Source",
-                category="Source",
-                owner="AWS",
-                provider="CodeStarSourceConnection",
-                version="1",
+            return _aws_action(
+                "Source",
+                "Source",
+                "CodeStarSourceConnection",
                 output_artifacts=["source"],
                 configuration={
                     "ConnectionArn": s.connection_arn or "",
@@ -270,12 +264,10 @@ class Delivery(Construct):
                     "DetectChanges": "true",
                 },
             )
-        return CodepipelineStageAction(
-            name="Source",
-            category="Source",
-            owner="AWS",
-            provider="S3",
-            version="1",
+        return _aws_action(
+            "Source",
+            "Source",
+            "S3",
             output_artifacts=["source"],
             # EventBridge starts the pipeline on upload (below); polling would be slower and costlier.
             configuration={
@@ -347,6 +339,28 @@ class Delivery(Construct):
             "detail-type": ["CodePipeline Pipeline Execution State Change"],
             "detail": {"pipeline": [self.pipeline.name], "state": ["FAILED"]},
         }
+
+
+def _aws_action(
+    name: str,
+    category: str,
+    provider: str,
+    *,
+    configuration: dict[str, str],
+    input_artifacts: list[str] | None = None,
+    output_artifacts: list[str] | None = None,
+) -> CodepipelineStageAction:
+    """A pipeline action of one of AWS's own providers (owner ``AWS``, action type version ``1``)."""
+    return CodepipelineStageAction(
+        name=name,
+        category=category,
+        owner="AWS",
+        provider=provider,
+        version="1",
+        input_artifacts=input_artifacts,
+        output_artifacts=output_artifacts,
+        configuration=configuration,
+    )
 
 
 def _terraform_literal(text: str) -> str:
