@@ -1,6 +1,7 @@
 """Run checkov on every synthesized stack and explain each failure by a suppression declared in code.
 
     .venv/bin/python -m tooling.checkov_scan [cdktf.out]
+    .venv/bin/python -m tooling.checkov_scan --prepare DIR [cdktf.out]   only write checkov's input to DIR
 
 Exit 0 when every failed check is explained by a suppression on exactly that resource (see
 ``components/compliance.py``) and every suppression still matches a failure; exit 1 otherwise, listing
@@ -126,12 +127,17 @@ def load_stacks(outdir: Path) -> dict[str, dict[str, Any]]:
     return docs
 
 
+def write_checkov_input(docs: dict[str, dict[str, Any]], directory: Path) -> None:
+    """Write each stack, made :func:`checkov_ready`, to ``directory/<stack>/cdk.tf.json`` for checkov."""
+    for name, doc in docs.items():
+        (directory / name).mkdir(parents=True, exist_ok=True)
+        (directory / name / STACK_FILE).write_text(json.dumps(checkov_ready(doc), indent=2))
+
+
 def scan_stacks(docs: dict[str, dict[str, Any]]) -> dict[str, StackScan]:
     """Run checkov once over every stack and pair its verdicts with each stack's suppressions."""
     with tempfile.TemporaryDirectory(prefix="checkov-") as scratch:
-        for name, doc in docs.items():
-            (Path(scratch) / name).mkdir()
-            (Path(scratch) / name / STACK_FILE).write_text(json.dumps(checkov_ready(doc), indent=2))
+        write_checkov_input(docs, Path(scratch))
         report = run_checkov(Path(scratch))
     addresses = {name: {a.rsplit(".", 1)[1]: a for a, _ in blocks(doc)} for name, doc in docs.items()}
     verdicts: dict[str, dict[str, list[Finding]]] = {name: {"PASSED": [], "FAILED": []} for name in docs}
@@ -155,6 +161,13 @@ def scan_stacks(docs: dict[str, dict[str, Any]]) -> dict[str, StackScan]:
 
 
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["--prepare"]:
+        # For other checkov runs (e.g. the PR workflow's SARIF report): the same input the gate scans.
+        target, outdir = Path(argv[1]), Path(argv[2] if len(argv) > 2 else "cdktf.out")
+        docs = load_stacks(outdir)
+        write_checkov_input(docs, target)
+        print(f"checkov input for {', '.join(sorted(docs))} written to {target}")
+        return 0
     outdir = Path(argv[0] if argv else "cdktf.out")
     scans = scan_stacks(load_stacks(outdir))
     problems = [p for scan in scans.values() for p in scan.problems()]

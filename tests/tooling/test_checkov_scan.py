@@ -78,6 +78,15 @@ def test_command_line_summarizes_each_stack(synthesized_app: tuple, capsys: pyte
     assert all("of them suppressed in code with a reason" in line for line in lines)
 
 
+def test_prepare_writes_the_input_the_gate_scans(synthesized_app: tuple, tmp_path: Path) -> None:
+    outdir, _ = synthesized_app
+    assert checkov_scan.main(["--prepare", str(tmp_path / "input"), str(outdir)]) == 0
+    written = sorted(p.parent.name for p in (tmp_path / "input").glob("*/cdk.tf.json"))
+    assert written == ["healthtech-dev", "healthtech-prod", "healthtech-staging"]
+    dev = json.loads((tmp_path / "input" / "healthtech-dev" / "cdk.tf.json").read_text())
+    assert "required_version" not in dev["terraform"] and dev["resource"]  # checkov_ready, nothing else dropped
+
+
 def test_checkov_still_needs_the_required_version_workaround(synthesized_app: tuple, tmp_path: Path) -> None:
     """When this fails, checkov parses CDKTF's terraform block again: drop ``checkov_ready``."""
     outdir, _ = synthesized_app
