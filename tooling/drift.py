@@ -55,8 +55,7 @@ def check_stack(stack_dir: Path, cli_config: Path) -> StackDrift:
     if init.returncode != 0:
         print(init.stdout + init.stderr, file=sys.stderr)
         return StackDrift(stack=stack_dir.name, code=init.returncode)
-    plan = terraform.run("plan", "-input=false", "-detailed-exitcode", "-lock-timeout=120s", "-no-color", check=False)
-    return StackDrift(stack=stack_dir.name, code=plan.returncode)
+    return StackDrift(stack=stack_dir.name, code=terraform.plan_exit_code(lock_timeout="120s", color=False))
 
 
 def summary(results: list[StackDrift]) -> str:

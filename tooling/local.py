@@ -162,9 +162,10 @@ class Terraform:
     def apply(self) -> None:
         self.run("apply", "-input=false", "-auto-approve")
 
-    def plan_exit_code(self) -> int:
+    def plan_exit_code(self, *, lock_timeout: str = "60s", color: bool = True) -> int:
         """0 no changes, 2 changes (drift), 1 error: Terraform's -detailed-exitcode."""
-        return self.run("plan", "-input=false", "-detailed-exitcode", "-lock-timeout=60s", check=False).returncode
+        args = ["plan", "-input=false", "-detailed-exitcode", f"-lock-timeout={lock_timeout}"]
+        return self.run(*args, *([] if color else ["-no-color"]), check=False).returncode
 
     def outputs(self) -> dict[str, Any]:
         raw = json.loads(self.run("output", "-json", capture=True).stdout)
