@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from cdktf import S3Backend, TerraformOutput, TerraformStack
-from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct
 
 from components.aws_context import AwsContext
@@ -20,10 +19,8 @@ from components.observability import Observability
 from components.web_firewall import WebFirewall
 from config.naming import PROJECT, Namer, state_key_alias
 from config.settings import EnvironmentConfig
+from stacks.aws_provider import use_aws
 from stacks.local_endpoint import LocalEndpoint
-
-TERRAFORM_REQUIRED_VERSION = ">= 1.10, < 2.0"  # 1.10 brought the S3 backend's native lockfile
-AWS_PROVIDER_VERSION = "5.100.0"  # the version cdktf-cdktf-provider-aws 20.1.0 binds
 
 
 def stack_name(environment: str) -> str:
@@ -54,17 +51,8 @@ class PlatformStack(TerraformStack):
         self.config = config
         namer = Namer(config.name)
 
-        AwsProvider(
-            self,
-            "aws",
-            region=config.region,
-            default_tags=[AwsProviderDefaultTags(tags=required_tags(config))],
-            **(local.provider_settings() if local else {}),
-        )
+        use_aws(self, region=config.region, tags=required_tags(config), local=local)
         self._backend(config, local)
-        self.add_override("terraform.required_version", TERRAFORM_REQUIRED_VERSION)
-        self.add_override("terraform.required_providers.aws.source", "hashicorp/aws")
-        self.add_override("terraform.required_providers.aws.version", AWS_PROVIDER_VERSION)
 
         aws = AwsContext(self, "context", region=config.region)
         self.encryption = Encryption(self, "encryption", settings=config.encryption, namer=namer, aws=aws)

@@ -8,7 +8,6 @@ bucket it creates: its state stays in a local file (``bootstrap/terraform.tfstat
 from __future__ import annotations
 
 from cdktf import LocalBackend, TerraformOutput, TerraformStack
-from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct
 
 from components.aws_context import AwsContext
@@ -16,8 +15,8 @@ from components.encryption import EncryptionKey, KeyPurpose
 from components.state_backend import StateBackend
 from config.naming import BOOTSTRAP_SCOPE, PROJECT, STATE_KEY_PURPOSE, Namer
 from config.settings import EncryptionSettings, StateBackendSettings
+from stacks.aws_provider import use_aws
 from stacks.local_endpoint import LocalEndpoint
-from stacks.platform_stack import AWS_PROVIDER_VERSION, TERRAFORM_REQUIRED_VERSION
 
 BOOTSTRAP_STACK = f"{PROJECT}-state-{BOOTSTRAP_SCOPE}"
 NONCURRENT_STATE_VERSION_DAYS = 90
@@ -54,17 +53,8 @@ class StateBootstrapStack(TerraformStack):
             "CostCenter": cost_center,
             "Stack": BOOTSTRAP_STACK,
         }
-        AwsProvider(
-            self,
-            "aws",
-            region=state.region,
-            default_tags=[AwsProviderDefaultTags(tags=tags)],
-            **(local.provider_settings() if local else {}),
-        )
+        use_aws(self, region=state.region, tags=tags, local=local)
         LocalBackend(self, path=state_file)
-        self.add_override("terraform.required_version", TERRAFORM_REQUIRED_VERSION)
-        self.add_override("terraform.required_providers.aws.source", "hashicorp/aws")
-        self.add_override("terraform.required_providers.aws.version", AWS_PROVIDER_VERSION)
 
         aws = AwsContext(self, "context", region=state.region)
         self.key = EncryptionKey(
