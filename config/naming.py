@@ -11,6 +11,13 @@ import re
 from dataclasses import dataclass
 
 PROJECT = "healthtech"
+
+
+def stack_name(environment: str) -> str:
+    """The Terraform stack (and ``cdktf.out/stacks/`` directory) of ``environment``."""
+    return f"{PROJECT}-{environment}"
+
+
 # The {env} segment of what the state bootstrap creates: one per account/region, shared by its environments.
 BOOTSTRAP_SCOPE = "bootstrap"
 STATE_KEY_PURPOSE = "state"

@@ -17,14 +17,10 @@ from components.load_balancer import LoadBalancer
 from components.network import Network
 from components.observability import Observability
 from components.web_firewall import WebFirewall
-from config.naming import PROJECT, Namer, state_key_alias
+from config.naming import PROJECT, Namer, stack_name, state_key_alias
 from config.settings import EnvironmentConfig
 from stacks.aws_provider import use_aws
 from stacks.local_endpoint import LocalEndpoint
-
-
-def stack_name(environment: str) -> str:
-    return f"{PROJECT}-{environment}"
 
 
 def required_tags(config: EnvironmentConfig) -> dict[str, str]:

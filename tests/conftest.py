@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from config import ENVIRONMENTS, EnvironmentConfig
+from config.naming import stack_name
 from tooling import quiet_jsii
 from tooling.terraform_cli import write_cli_config
 
@@ -110,13 +111,11 @@ def stack_docs(synthesized_app: tuple[Path, dict[str, Synth]]) -> dict[str, dict
     """The written ``cdk.tf.json`` of every environment. Unlike ``Testing.synth`` it keeps each block's
     ``//`` comment, where the compliance annotations (suppressions, any-resource reasons) live."""
     outdir, _ = synthesized_app
-    return {
-        env: json.loads((outdir / "stacks" / f"healthtech-{env}" / "cdk.tf.json").read_text()) for env in ENVIRONMENTS
-    }
+    return {env: json.loads((outdir / "stacks" / stack_name(env) / "cdk.tf.json").read_text()) for env in ENVIRONMENTS}
 
 
 @pytest.fixture(scope="session")
 def checkov_scans(stack_docs: dict[str, dict[str, Any]]) -> dict[str, StackScan]:
     """checkov run once over every environment's stack (~3 s), by environment."""
-    scans = scan_stacks({f"healthtech-{env}": doc for env, doc in stack_docs.items()})
-    return {env: scans[f"healthtech-{env}"] for env in stack_docs}
+    scans = scan_stacks({stack_name(env): doc for env, doc in stack_docs.items()})
+    return {env: scans[stack_name(env)] for env in stack_docs}

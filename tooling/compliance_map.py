@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from components.compliance import ANY_RESOURCE, annotations_of, blocks
+from config.naming import stack_name
 from tooling.checkov_scan import StackScan, load_stacks, scan_stacks
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -300,9 +301,9 @@ def generate(outdir: Path, environments: Iterable[str]) -> str:
     from checkov.version import version
 
     stacks = load_stacks(outdir)
-    docs = {env: stacks[f"healthtech-{env}"] for env in environments}
-    scans = scan_stacks({f"healthtech-{env}": doc for env, doc in docs.items()})
-    return render(docs, {env: scans[f"healthtech-{env}"] for env in docs}, version)
+    docs = {env: stacks[stack_name(env)] for env in environments}
+    scans = scan_stacks({stack_name(env): doc for env, doc in docs.items()})
+    return render(docs, {env: scans[stack_name(env)] for env in docs}, version)
 
 
 def main(argv: list[str]) -> int:

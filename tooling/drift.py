@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from config.naming import stack_name
 from tooling.local import ROOT, Terraform
 from tooling.terraform_cli import write_cli_config
 
@@ -67,7 +68,6 @@ def summary(results: list[StackDrift]) -> str:
 def main(argv: list[str] | None = None, environ: Mapping[str, str] = os.environ) -> int:
     from config import ConfigError
     from main import DEFAULT_OUTDIR, ENV_LOCAL_ENDPOINT, ENV_SELECT, selected_configs, synthesize
-    from stacks.platform_stack import stack_name
     from tooling import quiet_jsii
 
     quiet_jsii()

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from config import EnvironmentConfig, validate
+from config.naming import stack_name
 from tooling.terraform_cli import terraform_env, write_cli_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -184,7 +185,6 @@ def synthesize_local(
     an environment that serves plain HTTP can be deployed with its HTTPS listeners too.
     """
     from main import selected_configs, synthesize
-    from stacks.platform_stack import stack_name
 
     (config,) = selected_configs({"HEALTHTECH_ENVIRONMENTS": environment})
     if certificate_arn is not None:
@@ -235,7 +235,7 @@ def up(environment: str) -> dict[str, Any]:
 
 def down(environment: str) -> None:
     server = _load_record()
-    stack_dir = STATE_DIR / "cdktf.out" / "stacks" / f"healthtech-{environment}"
+    stack_dir = STATE_DIR / "cdktf.out" / "stacks" / stack_name(environment)
     if server is not None and stack_dir.is_dir():
         terraform = Terraform(stack_dir, write_cli_config(ROOT / ".terraform-cli.hcl"))
         terraform.init()

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from config import ENVIRONMENTS
+from config.naming import stack_name
 from tooling.terraform_cli import terraform_env
 
 
@@ -19,7 +20,7 @@ def test_terraform_validate_passes(
 ) -> None:
     outdir, _ = synthesized_app
     stack_dir = tmp_path / environment
-    shutil.copytree(outdir / "stacks" / f"healthtech-{environment}", stack_dir)
+    shutil.copytree(outdir / "stacks" / stack_name(environment), stack_dir)
     env = terraform_env(tf_cli_config)
     init = subprocess.run(
         ["terraform", "init", "-backend=false", "-input=false", "-no-color"],
