@@ -184,9 +184,9 @@ def synthesize_local(
     ``certificate_arn`` (a certificate in the local endpoint's ACM) replaces the environment's own, so
     an environment that serves plain HTTP can be deployed with its HTTPS listeners too.
     """
-    from main import selected_configs, synthesize
+    from main import ENV_SELECT, selected_configs, synthesize
 
-    (config,) = selected_configs({"HEALTHTECH_ENVIRONMENTS": environment})
+    (config,) = selected_configs({ENV_SELECT: environment})
     if certificate_arn is not None:
         config = dataclasses.replace(
             config, load_balancer=dataclasses.replace(config.load_balancer, certificate_arn=certificate_arn)
