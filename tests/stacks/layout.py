@@ -1,0 +1,92 @@
+"""The previous layout (main at 039afdd, before components owned their security groups) and how a
+synthesized stack maps back onto it through its ``moved`` blocks.
+
+``previous_layout/{env}.tf.json`` is that layout's real-AWS JSON (cdktf's path metadata removed, the
+compliance annotations kept); ``dev.local.tf.json`` is its local-endpoint dev stack with the endpoint
+and the certificate as placeholders, which the upgrade test deploys before applying today's code.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from components.compliance import COMMENT
+
+PREVIOUS_LAYOUT = Path(__file__).resolve().parent / "previous_layout"
+ENDPOINT_PLACEHOLDER = "@ENDPOINT@"
+CERTIFICATE_PLACEHOLDER = "@CERTIFICATE_ARN@"
+_METADATA = "metadata"
+
+
+def without_metadata(value: Any) -> Any:
+    """``value`` without cdktf's ``//.metadata`` (construct paths), keeping the compliance annotations."""
+    if isinstance(value, list):
+        return [without_metadata(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if key == COMMENT:
+            item = {k: v for k, v in item.items() if k != _METADATA}
+            if not item:
+                continue
+        out[key] = without_metadata(item)
+    return out
+
+
+def previous(environment: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((PREVIOUS_LAYOUT / f"{environment}.tf.json").read_text())
+    return loaded
+
+
+def previous_local_dev(endpoint: str, certificate_arn: str) -> str:
+    """The previous layout's local dev stack, pointed at ``endpoint`` with ``certificate_arn``."""
+    text = (PREVIOUS_LAYOUT / "dev.local.tf.json").read_text()
+    return text.replace(ENDPOINT_PLACEHOLDER, endpoint).replace(CERTIFICATE_PLACEHOLDER, certificate_arn)
+
+
+def moves(doc: dict[str, Any]) -> dict[str, str]:
+    """New address -> previous address, from the stack's ``moved`` blocks."""
+    return {str(m["to"]): str(m["from"]) for m in doc.get("moved", [])}
+
+
+def in_previous_layout(doc: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` with every moved resource put back at its previous address, references included."""
+    mapping = moves(doc)
+    body = {k: v for k, v in without_metadata(doc).items() if k not in ("moved", COMMENT)}
+    text = json.dumps(body)
+    for new, old in mapping.items():
+        # An address as a whole token: inside ${...}, in depends_on, never a prefix of a longer id.
+        text = re.sub(rf"(?<![A-Za-z0-9_.-]){re.escape(new)}(?![A-Za-z0-9_-])", old, text)
+    out: dict[str, Any] = json.loads(text)
+    for new, old in mapping.items():
+        tf_type, new_id = new.split(".", 1)
+        old_type, old_id = old.split(".", 1)
+        assert tf_type == old_type, f"moved block changes the type: {old} -> {new}"
+        by_id = out["resource"][tf_type]
+        by_id[old_id] = by_id.pop(new_id)
+    return out
+
+
+def differences(doc: dict[str, Any], environment: str) -> list[str]:
+    """What differs between ``doc`` (mapped back) and the previous layout, one line per address."""
+    # The top-level comment only indexes the outputs, which are compared themselves.
+    now = in_previous_layout(doc)
+    before = {k: v for k, v in previous(environment).items() if k != COMMENT}
+    found: list[str] = []
+    for section in sorted({*now, *before}):
+        a, b = now.get(section, {}), before.get(section, {})
+        if section not in ("resource", "data"):
+            if a != b:
+                found.append(f"{section}: differs")
+            continue
+        for tf_type in sorted({*a, *b}):
+            for logical_id in sorted({*a.get(tf_type, {}), *b.get(tf_type, {})}):
+                x, y = a.get(tf_type, {}).get(logical_id), b.get(tf_type, {}).get(logical_id)
+                if x != y:
+                    state = "added" if y is None else "removed" if x is None else "changed"
+                    found.append(f"{section} {tf_type}.{logical_id}: {state}")
+    return found
