@@ -39,6 +39,7 @@ from cdktf_cdktf_provider_aws.ecs_task_definition import (
 )
 from constructs import Construct
 
+from components.connections import HTTPS_PORT, POSTGRES_PORT, Connections, Reachable, Tier
 from components.container_registry import ContainerRegistry
 from components.database import Database
 from components.encryption import EncryptionKey
@@ -47,7 +48,7 @@ from components.iam import grant
 from components.identity import WorkloadIdentity
 from components.load_balancer import LoadBalancer
 from components.logs import log_group, write_statement
-from components.network import POSTGRES_PORT, Network
+from components.network import Network
 from config.naming import Namer
 from config.settings import ComputeSettings, EnvironmentConfig
 
@@ -78,6 +79,20 @@ class Compute(Construct):
     ) -> None:
         super().__init__(scope, id)
         settings = config.compute
+        self.connections = Connections(
+            self,
+            "connections",
+            tier=Tier.ECS,
+            description="ECS tasks: application port from the load balancer only",
+            vpc_id=network.vpc.id,
+            namer=namer,
+            port=config.network.app_port,
+        )
+        self.connections.allow_to_anywhere(
+            HTTPS_PORT,
+            id="ecs-egress-https",
+            description="tasks to AWS APIs (ECR, Secrets Manager, CloudWatch) through the NAT",
+        )
         self.cluster = EcsCluster(
             self,
             "cluster",
@@ -147,7 +162,7 @@ class Compute(Construct):
             platform_version="LATEST",
             network_configuration=EcsServiceNetworkConfiguration(
                 subnets=[s.id for s in network.private_subnets],
-                security_groups=[network.ecs_security_group.id],
+                security_groups=[self.connections.id],
                 assign_public_ip=False,
             ),
             load_balancer=[
@@ -174,6 +189,10 @@ class Compute(Construct):
             depends_on=[*load_balancer.listeners, capacity_providers],
         )
         self._autoscaling(settings, namer)
+
+    def allow_from(self, peer: Reachable) -> None:
+        """Let ``peer`` (the load balancer) reach the tasks on the application port, SG to SG."""
+        self.connections.allow_from(peer)
 
     def _container(
         self, config: EnvironmentConfig, registry: ContainerRegistry, database: Database, file_storage: FileStorage

@@ -11,10 +11,11 @@ from constructs import Construct
 
 from components.aws_context import AwsContext
 from components.compliance import suppress
+from components.connections import POSTGRES_PORT, Connections, Reachable, Tier
 from components.encryption import EncryptionKey
 from components.iam import grant, service_role
 from components.logs import log_group
-from components.network import POSTGRES_PORT, Network
+from components.network import Network
 from config.naming import RDS_LOG_EXPORTS, Namer
 from config.settings import DatabaseSettings
 
@@ -49,6 +50,15 @@ class Database(Construct):
     ) -> None:
         super().__init__(scope, id)
         self._secret_key = secret_key
+        self.connections = Connections(
+            self,
+            "connections",
+            tier=Tier.RDS,
+            description="PostgreSQL: 5432 from ECS tasks only",
+            vpc_id=network.vpc.id,
+            namer=namer,
+            port=POSTGRES_PORT,
+        )
         subnet_group = DbSubnetGroup(
             self,
             "subnet-group",
@@ -101,7 +111,7 @@ class Database(Construct):
             port=POSTGRES_PORT,
             multi_az=settings.multi_az,
             db_subnet_group_name=subnet_group.name,
-            vpc_security_group_ids=[network.rds_security_group.id],
+            vpc_security_group_ids=[self.connections.id],
             publicly_accessible=False,
             parameter_group_name=parameters.name,
             ca_cert_identifier=CA_CERTIFICATE,
@@ -176,6 +186,10 @@ class Database(Construct):
     @property
     def port(self) -> float:
         return self.instance.port
+
+    def allow_from(self, peer: Reachable) -> None:
+        """Let ``peer`` reach PostgreSQL (5432), SG to SG."""
+        self.connections.allow_from(peer)
 
     def grant_read_secret(self, role: IamRole) -> None:
         """Let ``role`` read the master secret (and decrypt it with its key), nothing else."""

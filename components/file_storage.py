@@ -15,6 +15,7 @@ from cdktf_cdktf_provider_aws.efs_mount_target import EfsMountTarget
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from constructs import Construct
 
+from components.connections import NFS_PORT, Connections, Reachable, Tier
 from components.encryption import EncryptionKey
 from components.iam import grant, policy_document
 from components.network import Network
@@ -44,6 +45,15 @@ class FileStorage(Construct):
         clients: list[IamRole],
     ) -> None:
         super().__init__(scope, id)
+        self.connections = Connections(
+            self,
+            "connections",
+            tier=Tier.EFS,
+            description="EFS mount targets: NFS from ECS tasks only",
+            vpc_id=network.vpc.id,
+            namer=namer,
+            port=NFS_PORT,
+        )
         self.file_system = EfsFileSystem(
             self,
             "file-system",
@@ -70,7 +80,7 @@ class FileStorage(Construct):
                 f"mount-target-{i + 1}",
                 file_system_id=self.file_system.id,
                 subnet_id=subnet.id,
-                security_groups=[network.efs_security_group.id],
+                security_groups=[self.connections.id],
             )
             for i, subnet in enumerate(network.private_subnets)
         ]
@@ -130,3 +140,7 @@ class FileStorage(Construct):
                     }
                 ],
             )
+
+    def allow_from(self, peer: Reachable) -> None:
+        """Let ``peer`` reach the mount targets over NFS (2049), SG to SG."""
+        self.connections.allow_from(peer)

@@ -19,7 +19,8 @@ from constructs import Construct
 from components.aws_context import AwsContext
 from components.bucket import SecureBucket
 from components.compliance import suppress
-from components.network import HTTP_PORT, HTTPS_PORT, Network
+from components.connections import HTTP_PORT, HTTPS_PORT, Connections, Tier
+from components.network import Network
 from config.naming import Namer
 from config.settings import LoadBalancerSettings
 
@@ -50,6 +51,25 @@ class LoadBalancer(Construct):
         network: Network,
     ) -> None:
         super().__init__(scope, id)
+        self.connections = Connections(
+            self,
+            "connections",
+            tier=Tier.ALB,
+            description="Internet-facing load balancer: HTTPS (and HTTP redirect) in",
+            vpc_id=network.vpc.id,
+            namer=namer,
+        )
+        for port in (HTTPS_PORT, HTTP_PORT):
+            internet = self.connections.allow_from_anywhere(
+                port, id=f"alb-ingress-internet-{port}", description=f"internet to load balancer on {port}"
+            )
+            if port == HTTP_PORT:
+                suppress(
+                    internet,
+                    "CKV_AWS_260",
+                    "public load balancer: port 80 only redirects to HTTPS, except where the environment sets "
+                    "load_balancer.allow_plain_http (dev, no PHI)",
+                )
         self.access_logs = SecureBucket(
             self,
             "access-logs",
@@ -79,7 +99,7 @@ class LoadBalancer(Construct):
             name=namer.name("alb"),
             load_balancer_type="application",
             internal=False,
-            security_groups=[network.alb_security_group.id],
+            security_groups=[self.connections.id],
             subnets=[s.id for s in network.public_subnets],
             drop_invalid_header_fields=True,
             enable_deletion_protection=deletion_protection,

@@ -1,4 +1,8 @@
-"""VPC, subnets, gateways, routing, the tiered security groups and VPC flow logs."""
+"""VPC, subnets, gateways, routing and VPC flow logs.
+
+The security groups belong to the components they protect (``components/connections.py``), so a new
+data store brings its own group and this module does not change.
+"""
 
 from __future__ import annotations
 
@@ -10,36 +14,21 @@ from cdktf_cdktf_provider_aws.nat_gateway import NatGateway
 from cdktf_cdktf_provider_aws.route import Route
 from cdktf_cdktf_provider_aws.route_table import RouteTable
 from cdktf_cdktf_provider_aws.route_table_association import RouteTableAssociation
-from cdktf_cdktf_provider_aws.security_group import SecurityGroup
-from cdktf_cdktf_provider_aws.security_group_rule import SecurityGroupRule
 from cdktf_cdktf_provider_aws.subnet import Subnet
 from cdktf_cdktf_provider_aws.vpc import Vpc
 from constructs import Construct
 
 from components.aws_context import AwsContext
-from components.compliance import suppress
+from components.connections import ANYWHERE_V4
 from components.encryption import EncryptionKey
 from components.iam import grant, service_role
 from components.logs import log_group
 from config.naming import Namer
 from config.settings import NetworkSettings
 
-ANYWHERE_V4 = "0.0.0.0/0"
-POSTGRES_PORT = 5432
-NFS_PORT = 2049
-HTTPS_PORT = 443
-HTTP_PORT = 80
-
 
 class Network(Construct):
-    """Two public and two private subnets over two AZs, with least-privilege security tiers.
-
-    Traffic allowed between tiers (every rule SG-to-SG except the ALB's internet listeners and the
-    tasks' HTTPS egress, which reaches ECR, Secrets Manager and CloudWatch through the NAT):
-
-    internet -80/443-> alb -app_port-> ecs -5432-> rds
-                                          -2049-> efs
-    """
+    """One public and one private subnet per Availability Zone (two or more), routed through NAT."""
 
     def __init__(
         self,
@@ -74,7 +63,6 @@ class Network(Construct):
             for i, (cidr, az) in enumerate(zip(settings.private_subnet_cidrs, settings.availability_zones, strict=True))
         ]
         self._routing(settings)
-        self._security_groups(settings)
         self._flow_logs(settings, aws, logs_key, log_retention_days)
 
     def _subnet(self, tier: str, index: int, cidr: str, az: str) -> Subnet:
@@ -133,88 +121,6 @@ class Network(Construct):
             )
             RouteTableAssociation(self, f"private-rta-{i + 1}", subnet_id=subnet.id, route_table_id=rt.id)
             self.private_route_tables.append(rt)
-
-    def _security_groups(self, settings: NetworkSettings) -> None:
-        def group(tier: str, description: str) -> SecurityGroup:
-            name = self._namer.name(f"{tier}-sg")
-            return SecurityGroup(
-                self,
-                f"{tier}-sg",
-                name=name,
-                description=description,
-                vpc_id=self.vpc.id,
-                tags={"Name": name, "Tier": tier},
-                # Rules are separate resources, so the group is replaced before the old one is removed.
-                lifecycle={"create_before_destroy": True},
-            )
-
-        self.alb_security_group = group("alb", "Internet-facing load balancer: HTTPS (and HTTP redirect) in")
-        self.ecs_security_group = group("ecs", "ECS tasks: application port from the load balancer only")
-        self.rds_security_group = group("rds", "PostgreSQL: 5432 from ECS tasks only")
-        self.efs_security_group = group("efs", "EFS mount targets: NFS from ECS tasks only")
-
-        for port in (HTTPS_PORT, HTTP_PORT):
-            internet = SecurityGroupRule(
-                self,
-                f"alb-ingress-internet-{port}",
-                type="ingress",
-                security_group_id=self.alb_security_group.id,
-                protocol="tcp",
-                from_port=port,
-                to_port=port,
-                cidr_blocks=[ANYWHERE_V4],
-                description=f"internet to load balancer on {port}",
-            )
-            if port == HTTP_PORT:
-                suppress(
-                    internet,
-                    "CKV_AWS_260",
-                    "public load balancer: port 80 only redirects to HTTPS, except where the environment sets "
-                    "load_balancer.allow_plain_http (dev, no PHI)",
-                )
-        SecurityGroupRule(
-            self,
-            "ecs-egress-https",
-            type="egress",
-            security_group_id=self.ecs_security_group.id,
-            protocol="tcp",
-            from_port=HTTPS_PORT,
-            to_port=HTTPS_PORT,
-            cidr_blocks=[ANYWHERE_V4],
-            description="tasks to AWS APIs (ECR, Secrets Manager, CloudWatch) through the NAT",
-        )
-        self.allow(
-            source=self.alb_security_group, target=self.ecs_security_group, port=settings.app_port, label="alb-to-ecs"
-        )
-        self.allow(
-            source=self.ecs_security_group, target=self.rds_security_group, port=POSTGRES_PORT, label="ecs-to-rds"
-        )
-        self.allow(source=self.ecs_security_group, target=self.efs_security_group, port=NFS_PORT, label="ecs-to-efs")
-
-    def allow(self, *, source: SecurityGroup, target: SecurityGroup, port: int, label: str) -> None:
-        """Allow TCP ``port`` from ``source`` to ``target``: egress on one, ingress on the other, SG to SG."""
-        SecurityGroupRule(
-            self,
-            f"{label}-ingress",
-            type="ingress",
-            security_group_id=target.id,
-            source_security_group_id=source.id,
-            protocol="tcp",
-            from_port=port,
-            to_port=port,
-            description=f"{label} on {port}",
-        )
-        SecurityGroupRule(
-            self,
-            f"{label}-egress",
-            type="egress",
-            security_group_id=source.id,
-            source_security_group_id=target.id,
-            protocol="tcp",
-            from_port=port,
-            to_port=port,
-            description=f"{label} on {port}",
-        )
 
     def _flow_logs(
         self, settings: NetworkSettings, aws: AwsContext, logs_key: EncryptionKey, retention_days: int

@@ -21,6 +21,7 @@ from config.naming import PROJECT, Namer, stack_name, state_key_alias
 from config.settings import EnvironmentConfig
 from stacks.aws_provider import use_aws
 from stacks.local_endpoint import LocalEndpoint
+from stacks.previous_layout import move_from_previous_layout
 
 
 def required_tags(config: EnvironmentConfig) -> dict[str, str]:
@@ -127,6 +128,12 @@ class PlatformStack(TerraformStack):
             file_storage=self.file_storage,
             logs_key=self.encryption.logs,
         )
+        # Who talks to whom, SG to SG (the ALB's internet listeners and the tasks' HTTPS egress, which
+        # reaches ECR, Secrets Manager and CloudWatch through the NAT, are the components' own):
+        # internet -80/443-> alb -app_port-> ecs -5432-> rds, -2049-> efs
+        self.compute.allow_from(self.load_balancer)
+        self.database.allow_from(self.compute)
+        self.file_storage.allow_from(self.compute)
         self.delivery = Delivery(
             self,
             "delivery",
@@ -163,6 +170,7 @@ class PlatformStack(TerraformStack):
             description="A failed release reaches the alarm topic",
             pattern=self.delivery.failure_pattern(),
         )
+        move_from_previous_layout(self)
         if local:
             local.ignore_unsupported(self)
         self._outputs(name)

@@ -12,7 +12,9 @@ checkov 3.2's ``terraform_json`` parser crashes on the plain-string ``terraform.
 CDKTF writes ("this method receives only dicts", bridgecrewio/checkov#7454; the fix, #7467, is not
 merged). checkov therefore scans a scratch copy of each stack without that one key, which no check
 reads; ``tests/tooling/test_checkov_scan.py`` fails once checkov parses the original, so the workaround
-is removed when it is no longer needed.
+is removed when it is no longer needed. The top-level ``moved`` list (state moves from a previous
+layout, ``stacks/previous_layout.py``) crashes the same parser the same way and is dropped too: it
+declares no resource and no check reads it.
 """
 
 from __future__ import annotations
@@ -83,9 +85,11 @@ class StackScan:
 
 
 def checkov_ready(doc: dict[str, Any]) -> dict[str, Any]:
-    """``doc`` without ``terraform.required_version``, the one key checkov 3.2 cannot parse (see module doc)."""
+    """``doc`` without the two keys checkov 3.2 cannot parse (see module doc): ``terraform.required_version``
+    and the top-level ``moved`` blocks."""
     ready = copy.deepcopy(doc)
     ready.get("terraform", {}).pop("required_version", None)
+    ready.pop("moved", None)
     return ready
 
 

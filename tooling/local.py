@@ -168,6 +168,15 @@ class Terraform:
         args = ["plan", "-input=false", "-detailed-exitcode", f"-lock-timeout={lock_timeout}"]
         return self.run(*args, *([] if color else ["-no-color"]), check=False).returncode
 
+    def planned_changes(self) -> list[dict[str, Any]]:
+        """The ``resource_changes`` of a plan (``terraform show -json``): address, previous_address, change."""
+        plan_file = "planned.tfplan"
+        self.run("plan", "-input=false", "-lock-timeout=60s", "-no-color", f"-out={plan_file}", capture=True)
+        shown = json.loads(self.run("show", "-json", plan_file, capture=True).stdout)
+        (self.stack_dir / plan_file).unlink()
+        changes: list[dict[str, Any]] = shown.get("resource_changes", [])
+        return changes
+
     def outputs(self) -> dict[str, Any]:
         raw = json.loads(self.run("output", "-json", capture=True).stdout)
         return {name: entry["value"] for name, entry in raw.items()}

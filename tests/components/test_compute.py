@@ -127,7 +127,7 @@ def test_service_is_private_rolls_back_and_leaves_the_count_to_autoscaling(each_
     assert service["name"] == f"healthtech-service-{config.name}"
     assert service["network_configuration"] == {
         "subnets": [synth.ref("network/private-subnet-1"), synth.ref("network/private-subnet-2")],
-        "security_groups": [synth.ref("network/ecs-sg")],
+        "security_groups": [synth.ref("compute/connections/security-group")],
         "assign_public_ip": False,
     }
     assert service["deployment_circuit_breaker"] == {"enable": True, "rollback": True}

@@ -21,7 +21,7 @@ def test_postgres_is_private_encrypted_with_our_key_and_in_the_private_subnets(e
     assert (db["engine"], db["engine_version"], db["storage_type"]) == ("postgres", "16", "gp3")
     assert db["storage_encrypted"] is True and db["kms_key_id"] == synth.ref("encryption/rds/key", "arn")
     assert db["publicly_accessible"] is False
-    assert db["vpc_security_group_ids"] == [synth.ref("network/rds-sg")]
+    assert db["vpc_security_group_ids"] == [synth.ref("database/connections/security-group")]
     group = synth.by_path("database/subnet-group")
     assert db["db_subnet_group_name"] == synth.ref("database/subnet-group", "name")
     assert group["subnet_ids"] == [synth.ref("network/private-subnet-1"), synth.ref("network/private-subnet-2")]

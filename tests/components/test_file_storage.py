@@ -27,11 +27,12 @@ def test_one_mount_target_per_private_subnet_behind_the_efs_security_group(each_
     assert sorted(t["subnet_id"] for t in targets) == sorted(
         [synth.ref("network/private-subnet-1"), synth.ref("network/private-subnet-2")]
     )
-    assert all(t["security_groups"] == [synth.ref("network/efs-sg")] for t in targets)
+    efs_group = synth.ref("file-storage/connections/security-group")
+    assert all(t["security_groups"] == [efs_group] for t in targets)
     rules = synth.resources("aws_security_group_rule").values()
-    efs_in = [r for r in rules if r["security_group_id"] == synth.ref("network/efs-sg") and r["type"] == "ingress"]
+    efs_in = [r for r in rules if r["security_group_id"] == efs_group and r["type"] == "ingress"]
     assert [(r["from_port"], r["to_port"], r["source_security_group_id"]) for r in efs_in] == [
-        (2049, 2049, synth.ref("network/ecs-sg"))
+        (2049, 2049, synth.ref("compute/connections/security-group"))
     ]
 
 

@@ -17,7 +17,7 @@ def test_alb_is_internet_facing_in_the_public_subnets_and_drops_bad_headers(each
     assert alb["name"] == f"healthtech-alb-{config.name}"
     assert (alb["internal"], alb["load_balancer_type"]) == (False, "application")
     assert alb["subnets"] == [synth.ref("network/public-subnet-1"), synth.ref("network/public-subnet-2")]
-    assert alb["security_groups"] == [synth.ref("network/alb-sg")]
+    assert alb["security_groups"] == [synth.ref("load-balancer/connections/security-group")]
     assert alb["drop_invalid_header_fields"] is True
     assert alb["enable_deletion_protection"] is config.deletion_protection
     assert alb["access_logs"] == {

@@ -74,42 +74,6 @@ def test_default_security_group_has_no_rules(each_env: tuple) -> None:
     assert "ingress" not in default_sg and "egress" not in default_sg
 
 
-def test_only_the_alb_takes_traffic_from_the_internet_on_80_and_443(each_env: tuple) -> None:
-    _, synth = each_env
-    alb_sg = synth.ref("network/alb-sg")
-    open_ingress = [
-        r for r in synth.resources("aws_security_group_rule").values() if r["type"] == "ingress" and "cidr_blocks" in r
-    ]
-    assert sorted((r["security_group_id"], r["from_port"], r["to_port"]) for r in open_ingress) == [
-        (alb_sg, 80, 80),
-        (alb_sg, 443, 443),
-    ]
-
-
-def test_tiers_are_connected_sg_to_sg_on_their_ports_only(each_env: tuple) -> None:
-    config, synth = each_env
-    sg = {t: synth.ref(f"network/{t}-sg") for t in ("alb", "ecs", "rds", "efs")}
-    sg_rules = {
-        (r["type"], r["security_group_id"], r["source_security_group_id"], r["from_port"], r["to_port"])
-        for r in synth.resources("aws_security_group_rule").values()
-        if "source_security_group_id" in r
-    }
-    port = config.network.app_port
-    assert sg_rules == {
-        ("ingress", sg["ecs"], sg["alb"], port, port),
-        ("egress", sg["alb"], sg["ecs"], port, port),
-        ("ingress", sg["rds"], sg["ecs"], 5432, 5432),
-        ("egress", sg["ecs"], sg["rds"], 5432, 5432),
-        ("ingress", sg["efs"], sg["ecs"], 2049, 2049),
-        ("egress", sg["ecs"], sg["efs"], 2049, 2049),
-    }
-    # The data tier never talks out: no egress rule on the RDS or EFS groups.
-    egress_sources = {
-        r["security_group_id"] for r in synth.resources("aws_security_group_rule").values() if r["type"] == "egress"
-    }
-    assert sg["rds"] not in egress_sources and sg["efs"] not in egress_sources
-
-
 def test_flow_logs_capture_all_traffic_into_a_kms_encrypted_log_group(each_env: tuple) -> None:
     config, synth = each_env
     group = synth.ref("network/flow-logs-log-group", "arn")

@@ -1,9 +1,12 @@
 """One deployment of the dev stack on the local AWS endpoint (moto), shared by every integration test.
 
-The endpoint is started on a free loopback port, the stack applied once per session, and the
-endpoint stopped after. Tests of each layer check it with boto3; tests/integration/test_teardown.py
-re-plans and destroys it, and always runs last. These tests run in CI (never skipped there). What
-moto cannot check is listed in the README (Local mode) and next to each check.
+The endpoint is started on a free loopback port and the stack deployed once per session as an
+upgrade: first the previous layout (tests/stacks/previous_layout/dev.local.tf.json, main before
+components owned their security groups), then today's code over the same state, whose plan is
+recorded for tests/integration/test_upgrade.py. The endpoint is stopped after. Tests of each layer
+check it with boto3; tests/integration/test_teardown.py re-plans and destroys it, and always runs
+last. These tests run in CI (never skipped there). What moto cannot check is listed in the README
+(Local mode) and next to each check.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from typing import Any
 import pytest
 
 from config import ENVIRONMENTS
+from config.naming import stack_name
+from tests.stacks.layout import previous_local_dev
 from tooling.local import (
     LocalServer,
     Terraform,
@@ -38,6 +43,8 @@ class Deployment:
     terraform: Terraform
     outputs: dict[str, Any]
     certificate_arn: str
+    upgrade_plan: list[dict[str, Any]]
+    """``resource_changes`` of today's code planned over the previous layout's deployed state."""
     seconds: dict[str, float] = field(default_factory=dict)
     destroyed: bool = False
 
@@ -53,15 +60,23 @@ def deployment(tmp_path_factory: pytest.TempPathFactory, tf_cli_config: Path) ->
         # dev serves plain HTTP by configuration; here it gets a self-signed certificate from the local
         # ACM so the HTTPS listener and the HTTP->HTTPS redirect are applied and checked too.
         certificate = import_self_signed(server.url, DEV.region, "dev.healthtech.test")
-        _, stack_dir = synthesize_local("dev", server.url, work / "cdktf.out", certificate_arn=certificate)
         bootstrap_state(server.url, bucket=DEV.state.bucket, lock_table=DEV.state.lock_table, region=DEV.state.region)
+        previous_dir = work / "previous" / "stacks" / stack_name(DEV.name)
+        previous_dir.mkdir(parents=True)
+        (previous_dir / "cdk.tf.json").write_text(previous_local_dev(server.url, certificate))
+        started = time.monotonic()
+        previous = Terraform(previous_dir, tf_cli_config)
+        previous.init()
+        previous.apply()
+        seconds = {"apply previous layout": time.monotonic() - started}
+        _, stack_dir = synthesize_local("dev", server.url, work / "cdktf.out", certificate_arn=certificate)
         terraform = Terraform(stack_dir, tf_cli_config)
         terraform.init()
         started = time.monotonic()
+        upgrade_plan = terraform.planned_changes()
         terraform.apply()
-        deployment = Deployment(
-            server, terraform, terraform.outputs(), certificate, {"apply": time.monotonic() - started}
-        )
+        seconds["plan and apply upgrade"] = time.monotonic() - started
+        deployment = Deployment(server, terraform, terraform.outputs(), certificate, upgrade_plan, seconds)
         yield deployment
         if not deployment.destroyed:
             terraform.destroy()

@@ -121,9 +121,10 @@ def test_only_the_load_balancer_is_open_to_the_internet(each_env: tuple, stack_d
     config, _ = each_env
     doc = stack_docs[config.name]
     assert ingress_problems(doc, config.name) == []
-    assert sorted((rule["from_port"], group.split(".")[1].split("_")[1]) for _, group, rule in _open_rules(doc)) == [
-        (80, "alb-sg"),
-        (443, "alb-sg"),
+    names = {g.address: g.body["name"] for g in resources(doc, "aws_security_group")}
+    assert sorted((rule["from_port"], names[group]) for _, group, rule in _open_rules(doc)) == [
+        (80, f"healthtech-alb-sg-{config.name}"),
+        (443, f"healthtech-alb-sg-{config.name}"),
     ]
 
 
@@ -137,7 +138,7 @@ def test_data_tier_is_private(each_env: tuple, stack_docs: dict[str, Any]) -> No
 def test_planted_exposures_are_caught(stack_docs: dict[str, Any]) -> None:
     doc = copy.deepcopy(stack_docs["dev"])
     rules = doc["resource"]["aws_security_group_rule"]
-    (ecs_to_rds,) = (r for k, r in rules.items() if k.startswith("network_ecs-to-rds-ingress"))
+    (ecs_to_rds,) = (r for k, r in rules.items() if k.startswith("database_connections_ecs-to-rds-ingress"))
     ecs_to_rds.pop("source_security_group_id")
     ecs_to_rds["cidr_blocks"] = ["0.0.0.0/0"]
     (database,) = doc["resource"]["aws_db_instance"].values()

@@ -157,7 +157,7 @@ def test_every_physical_name_comes_from_the_catalogue(each_env: tuple, stack_doc
 def test_planted_name_violations_are_caught(stack_docs: dict[str, Any]) -> None:
     doc = copy.deepcopy(stack_docs["dev"])
     groups = doc["resource"]["aws_security_group"]
-    (rds_sg,) = (k for k in groups if k.startswith("network_rds-sg"))
+    (rds_sg,) = (k for k in groups if k.startswith("database_connections_security-group"))
     groups[rds_sg]["name"] = "healthtech-rds-sg-prod"
     (database,) = doc["resource"]["aws_db_instance"].values()
     database.pop("identifier")

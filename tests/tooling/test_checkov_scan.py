@@ -84,15 +84,18 @@ def test_prepare_writes_the_input_the_gate_scans(synthesized_app: tuple, tmp_pat
     written = sorted(p.parent.name for p in (tmp_path / "input").glob("*/cdk.tf.json"))
     assert written == ["healthtech-dev", "healthtech-prod", "healthtech-staging"]
     dev = json.loads((tmp_path / "input" / "healthtech-dev" / "cdk.tf.json").read_text())
-    assert "required_version" not in dev["terraform"] and dev["resource"]  # checkov_ready, nothing else dropped
+    # checkov_ready, nothing else dropped
+    assert "required_version" not in dev["terraform"] and "moved" not in dev and dev["resource"]
 
 
 def test_checkov_still_needs_the_required_version_workaround(synthesized_app: tuple, tmp_path: Path) -> None:
     """When this fails, checkov parses CDKTF's terraform block again: drop ``checkov_ready``."""
     outdir, _ = synthesized_app
     stack = outdir / "stacks" / "healthtech-dev" / "cdk.tf.json"
-    assert "required_version" in json.loads(stack.read_text())["terraform"]
-    (tmp_path / "cdk.tf.json").write_text(stack.read_text())
+    doc = json.loads(stack.read_text())
+    assert "required_version" in doc["terraform"]
+    doc.pop("moved")  # the other key checkov cannot parse, tested on its own below
+    (tmp_path / "cdk.tf.json").write_text(json.dumps(doc))
     result = subprocess.run(
         [checkov_command(), "--directory", str(tmp_path), *checkov_scan.CHECKOV_ARGS],
         capture_output=True,
@@ -100,3 +103,19 @@ def test_checkov_still_needs_the_required_version_workaround(synthesized_app: tu
         timeout=300,
     )
     assert "this method receives only dicts" in result.stderr
+
+
+def test_checkov_still_needs_the_moved_workaround(synthesized_app: tuple, tmp_path: Path) -> None:
+    """When this fails, checkov parses the top-level ``moved`` list: stop dropping it in ``checkov_ready``."""
+    outdir, _ = synthesized_app
+    doc = json.loads((outdir / "stacks" / "healthtech-dev" / "cdk.tf.json").read_text())
+    assert doc["moved"]
+    doc["terraform"].pop("required_version")
+    (tmp_path / "cdk.tf.json").write_text(json.dumps(doc))
+    result = subprocess.run(
+        [checkov_command(), "--directory", str(tmp_path), *checkov_scan.CHECKOV_ARGS],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode != 0 and "Exception traceback" in result.stderr, result.stderr[-500:]
