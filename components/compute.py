@@ -49,7 +49,7 @@ from components.identity import WorkloadIdentity
 from components.load_balancer import LoadBalancer
 from components.logs import log_group, write_statement
 from components.network import Network
-from config.naming import Namer
+from config.naming import Kind, Namer
 from config.settings import ComputeSettings, EnvironmentConfig
 
 DATA_PATH = "/mnt/data"
@@ -96,7 +96,7 @@ class Compute(Construct):
         self.cluster = EcsCluster(
             self,
             "cluster",
-            name=namer.name("cluster"),
+            name=namer.name(Kind.CLUSTER),
             setting=[EcsClusterSetting(name="containerInsights", value="enabled")],
         )
         capacity_providers = EcsClusterCapacityProviders(
@@ -111,7 +111,7 @@ class Compute(Construct):
         self.log_group = log_group(
             self,
             "log-group",
-            name=namer.name("app-log-group"),
+            name=namer.name(Kind.APP_LOG_GROUP),
             key=logs_key,
             retention_days=config.observability.log_retention_days,
         )
@@ -126,7 +126,7 @@ class Compute(Construct):
         self.task_definition = EcsTaskDefinition(
             self,
             "task",
-            family=namer.name("task"),
+            family=namer.name(Kind.TASK),
             requires_compatibilities=["FARGATE"],
             network_mode="awsvpc",
             cpu=str(settings.cpu),
@@ -154,7 +154,7 @@ class Compute(Construct):
         self.service = EcsService(
             self,
             "service",
-            name=namer.name("service"),
+            name=namer.name(Kind.SERVICE),
             cluster=self.cluster.id,
             task_definition=self.task_definition.arn,
             desired_count=settings.desired_count,
@@ -253,12 +253,12 @@ class Compute(Construct):
             max_capacity=settings.max_capacity,
         )
         for kind, metric, target in (
-            ("scale-cpu", "ECSServiceAverageCPUUtilization", settings.cpu_target_percent),
-            ("scale-memory", "ECSServiceAverageMemoryUtilization", settings.memory_target_percent),
+            (Kind.SCALE_CPU, "ECSServiceAverageCPUUtilization", settings.cpu_target_percent),
+            (Kind.SCALE_MEMORY, "ECSServiceAverageMemoryUtilization", settings.memory_target_percent),
         ):
             AppautoscalingPolicy(
                 self,
-                kind,
+                kind.value,  # a construct id must be a plain str for jsii
                 name=namer.name(kind),
                 policy_type="TargetTrackingScaling",
                 service_namespace=self.scalable_target.service_namespace,

@@ -15,7 +15,7 @@ from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.security_group_rule import SecurityGroupRule
 from constructs import Construct
 
-from config.naming import Namer
+from config.naming import Kind, Namer
 
 ANYWHERE_V4 = "0.0.0.0/0"
 
@@ -59,7 +59,7 @@ class Connections(Construct):
         super().__init__(scope, id)
         self.tier = tier
         self.port = port
-        name = namer.name(f"{tier}-sg")
+        name = namer.name(Kind(f"{tier.value}-sg"))
         self.security_group = SecurityGroup(
             self,
             "security-group",

@@ -16,7 +16,7 @@ from constructs import Construct
 from components.compliance import allow_any_resource
 from components.encryption import EncryptionKey
 from components.iam import grant
-from config.naming import Namer
+from config.naming import Kind, Namer
 
 PULL_ACTIONS = ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"]
 PUSH_ACTIONS = [
@@ -56,7 +56,7 @@ class ContainerRegistry(Construct):
         self.repository = EcrRepository(
             self,
             "repository",
-            name=namer.name("ecr"),
+            name=namer.name(Kind.ECR),
             image_tag_mutability="IMMUTABLE",
             image_scanning_configuration=EcrRepositoryImageScanningConfiguration(scan_on_push=True),
             encryption_configuration=[EcrRepositoryEncryptionConfiguration(encryption_type="KMS", kms_key=key.arn)],

@@ -16,7 +16,7 @@ from components.encryption import EncryptionKey
 from components.iam import grant, service_role
 from components.logs import log_group
 from components.network import Network
-from config.naming import RDS_LOG_EXPORTS, Namer
+from config.naming import RDS_LOG_EXPORTS, Kind, Namer
 from config.settings import DatabaseSettings
 
 # Connection hygiene the HIPAA audit-control safeguard expects; rds.force_ssl refuses any client
@@ -62,14 +62,14 @@ class Database(Construct):
         subnet_group = DbSubnetGroup(
             self,
             "subnet-group",
-            name=namer.name("db-subnet-group"),
+            name=namer.name(Kind.DB_SUBNET_GROUP),
             description="Private subnets only",
             subnet_ids=[s.id for s in network.private_subnets],
         )
         parameters = DbParameterGroup(
             self,
             "parameters",
-            name=namer.name("db-params"),
+            name=namer.name(Kind.DB_PARAMS),
             family=f"postgres{settings.engine_version}",
             description="TLS-only connections with connection logging",
             parameter=[DbParameterGroupParameter(name=k, value=v) for k, v in PARAMETERS.items()],
@@ -81,7 +81,7 @@ class Database(Construct):
             log_group(
                 self,
                 f"log-group-{export}",
-                name=namer.name("rds-log-group", purpose=export),
+                name=namer.name(Kind.RDS_LOG_GROUP, purpose=export),
                 key=logs_key,
                 retention_days=log_retention_days,
             )
@@ -92,7 +92,7 @@ class Database(Construct):
         self.instance = DbInstance(
             self,
             "instance",
-            identifier=namer.name("postgres"),
+            identifier=namer.name(Kind.POSTGRES),
             engine="postgres",
             engine_version=settings.engine_version,
             auto_minor_version_upgrade=True,
@@ -128,9 +128,9 @@ class Database(Construct):
             delete_automated_backups=not deletion_protection,
             deletion_protection=deletion_protection,
             skip_final_snapshot=not settings.final_snapshot,
-            final_snapshot_identifier=namer.name("postgres-final") if settings.final_snapshot else None,
+            final_snapshot_identifier=namer.name(Kind.POSTGRES_FINAL) if settings.final_snapshot else None,
             apply_immediately=settings.apply_immediately,
-            tags={"Name": namer.name("postgres")},
+            tags={"Name": namer.name(Kind.POSTGRES)},
             depends_on=log_groups,
         )
         self._explain_cheaper_settings(settings, deletion_protection)
@@ -160,7 +160,7 @@ class Database(Construct):
         role = service_role(
             self,
             "monitoring-role",
-            name=namer.name("rds-monitoring-role"),
+            name=namer.name(Kind.RDS_MONITORING_ROLE),
             service="monitoring.rds.amazonaws.com",
             aws=aws,
             description="RDS enhanced monitoring: OS metrics to CloudWatch Logs",

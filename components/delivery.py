@@ -42,7 +42,7 @@ from components.encryption import EncryptionKey
 from components.iam import grant, service_role
 from components.identity import WorkloadIdentity
 from components.logs import log_group, write_statement
-from config.naming import Namer
+from config.naming import Kind, Namer
 from config.settings import DeliverySettings
 
 BUILDSPEC = Path(__file__).resolve().parent.parent / "delivery" / "buildspec.yml"
@@ -75,18 +75,22 @@ class Delivery(Construct):
         self.artifacts = SecureBucket(
             self,
             "artifacts",
-            name=namer.name("artifacts", account=aws.account_id),
+            name=namer.name(Kind.ARTIFACTS, account=aws.account_id),
             key=artifacts_key,
             expire_after_days=settings.artifact_retention_days,
             force_destroy=force_destroy,
         )
         self.build_log_group = log_group(
-            self, "build-log-group", name=namer.name("build-log-group"), key=logs_key, retention_days=log_retention_days
+            self,
+            "build-log-group",
+            name=namer.name(Kind.BUILD_LOG_GROUP),
+            key=logs_key,
+            retention_days=log_retention_days,
         )
         self.build_role = service_role(
             self,
             "build-role",
-            name=namer.name("build-role"),
+            name=namer.name(Kind.BUILD_ROLE),
             service="codebuild.amazonaws.com",
             aws=aws,
             description="CodeBuild: build the image, push it to the environment's repository",
@@ -94,7 +98,7 @@ class Delivery(Construct):
         self.pipeline_role = service_role(
             self,
             "pipeline-role",
-            name=namer.name("pipeline-role"),
+            name=namer.name(Kind.PIPELINE_ROLE),
             service="codepipeline.amazonaws.com",
             aws=aws,
             description="CodePipeline: move artifacts, run the build, deploy to ECS",
@@ -115,7 +119,7 @@ class Delivery(Construct):
         self.project = CodebuildProject(
             self,
             "build",
-            name=namer.name("build"),
+            name=namer.name(Kind.BUILD),
             description="Builds the application image and writes imagedefinitions.json",
             service_role=self.build_role.arn,
             encryption_key=artifacts_key.arn,
@@ -157,7 +161,7 @@ class Delivery(Construct):
         self.pipeline = Codepipeline(
             self,
             "pipeline",
-            name=namer.name("pipeline"),
+            name=namer.name(Kind.PIPELINE),
             pipeline_type="V2",
             role_arn=self.pipeline_role.arn,
             artifact_store=[
@@ -293,7 +297,7 @@ class Delivery(Construct):
         rule = CloudwatchEventRule(
             self,
             "source-uploaded",
-            name=namer.name("source-uploaded"),
+            name=namer.name(Kind.SOURCE_UPLOADED),
             description="A new source archive in the artifact bucket starts the pipeline",
             event_pattern=json.dumps(
                 {
@@ -309,7 +313,7 @@ class Delivery(Construct):
         role = service_role(
             self,
             "source-trigger-role",
-            name=namer.name("source-trigger-role"),
+            name=namer.name(Kind.SOURCE_TRIGGER_ROLE),
             service="events.amazonaws.com",
             aws=aws,
             description="EventBridge: start the pipeline when a source archive arrives",

@@ -11,7 +11,7 @@ from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
 
 from components.aws_context import AwsContext
-from config.naming import Namer
+from config.naming import KEY_PURPOSES, KeyPurpose, Kind, Namer
 from config.settings import EncryptionSettings
 
 # Key administration without the power to use the key: the account can manage (and so never lose)
@@ -37,10 +37,10 @@ _USE_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDat
 
 
 @dataclass(frozen=True)
-class KeyPurpose:
+class KeySpec:
     """A key's purpose and the AWS services allowed to use it on the account's behalf."""
 
-    name: str
+    purpose: KeyPurpose
     description: str
     via_services: tuple[str, ...] = ()
     """Services that use the key for principals of this account (``kms:ViaService``)."""
@@ -50,20 +50,28 @@ class KeyPurpose:
     """Services that publish into an encrypted SNS topic on this account's behalf (``aws:SourceAccount``)."""
 
 
-PURPOSES: tuple[KeyPurpose, ...] = (
-    KeyPurpose("rds", "RDS PostgreSQL storage, snapshots and Performance Insights", via_services=("rds",)),
-    KeyPurpose("efs", "EFS file system data at rest", via_services=("elasticfilesystem",)),
-    KeyPurpose("logs", "CloudWatch Logs log groups", logs_service=True),
-    KeyPurpose("s3", "S3 buckets (pipeline artifacts)", via_services=("s3",)),
-    KeyPurpose("secrets", "Secrets Manager secrets (the RDS-managed master secret)", via_services=("secretsmanager",)),
-    KeyPurpose("ecr", "ECR container images", via_services=("ecr",)),
-    KeyPurpose(
-        "sns",
-        "SNS alarm topic",
-        via_services=("sns",),
-        publishing_services=("cloudwatch.amazonaws.com", "events.amazonaws.com"),
-    ),
-)
+KEY_SPECS: dict[KeyPurpose, KeySpec] = {
+    spec.purpose: spec
+    for spec in (
+        KeySpec(KeyPurpose.RDS, "RDS PostgreSQL storage, snapshots and Performance Insights", via_services=("rds",)),
+        KeySpec(KeyPurpose.EFS, "EFS file system data at rest", via_services=("elasticfilesystem",)),
+        KeySpec(KeyPurpose.LOGS, "CloudWatch Logs log groups", logs_service=True),
+        KeySpec(KeyPurpose.S3, "S3 buckets (pipeline artifacts)", via_services=("s3",)),
+        KeySpec(
+            KeyPurpose.SECRETS,
+            "Secrets Manager secrets (the RDS-managed master secret)",
+            via_services=("secretsmanager",),
+        ),
+        KeySpec(KeyPurpose.ECR, "ECR container images", via_services=("ecr",)),
+        KeySpec(
+            KeyPurpose.SNS,
+            "SNS alarm topic",
+            via_services=("sns",),
+            publishing_services=("cloudwatch.amazonaws.com", "events.amazonaws.com"),
+        ),
+    )
+}
+"""One key per purpose of ``config.naming.KEY_PURPOSES`` (tests/components/test_encryption.py)."""
 
 
 class EncryptionKey(Construct):
@@ -74,24 +82,25 @@ class EncryptionKey(Construct):
         scope: Construct,
         id: str,
         *,
-        purpose: KeyPurpose,
+        spec: KeySpec,
         settings: EncryptionSettings,
         namer: Namer,
         aws: AwsContext,
     ) -> None:
         super().__init__(scope, id)
-        self.purpose = purpose.name
+        # A plain str: jsii would serialize an Enum member as a jsii enum reference.
+        self.purpose = purpose = spec.purpose.value
         self.key = KmsKey(
             self,
             "key",
-            description=f"{namer.name('key', purpose=purpose.name)}: {purpose.description}",
+            description=f"{namer.name(Kind.KEY, purpose=purpose)}: {spec.description}",
             enable_key_rotation=True,
             deletion_window_in_days=settings.key_deletion_window_days,
-            policy=json.dumps(_key_policy(purpose, aws)),
-            tags={"Name": namer.name("key", purpose=purpose.name), "Purpose": purpose.name},
+            policy=json.dumps(_key_policy(spec, aws)),
+            tags={"Name": namer.name(Kind.KEY, purpose=purpose), "Purpose": purpose},
         )
         self.alias = KmsAlias(
-            self, "alias", name=namer.name("key-alias", purpose=purpose.name), target_key_id=self.key.key_id
+            self, "alias", name=namer.name(Kind.KEY_ALIAS, purpose=purpose), target_key_id=self.key.key_id
         )
 
     @property
@@ -111,7 +120,7 @@ class EncryptionKey(Construct):
         return {"Effect": "Allow", "Action": _USE_ACTIONS, "Resource": self.arn}
 
 
-def _key_policy(purpose: KeyPurpose, aws: AwsContext) -> dict[str, Any]:
+def _key_policy(purpose: KeySpec, aws: AwsContext) -> dict[str, Any]:
     statements: list[dict[str, Any]] = [
         {
             "Sid": "AccountAdministersKeyThroughIam",
@@ -169,13 +178,16 @@ class Encryption(Construct):
         self, scope: Construct, id: str, *, settings: EncryptionSettings, namer: Namer, aws: AwsContext
     ) -> None:
         super().__init__(scope, id)
-        self.keys: dict[str, EncryptionKey] = {
-            p.name: EncryptionKey(self, p.name, purpose=p, settings=settings, namer=namer, aws=aws) for p in PURPOSES
+        self.keys: dict[KeyPurpose, EncryptionKey] = {
+            purpose: EncryptionKey(
+                self, purpose.value, spec=KEY_SPECS[purpose], settings=settings, namer=namer, aws=aws
+            )
+            for purpose in KEY_PURPOSES
         }
-        self.rds = self.keys["rds"]
-        self.efs = self.keys["efs"]
-        self.logs = self.keys["logs"]
-        self.s3 = self.keys["s3"]
-        self.secrets = self.keys["secrets"]
-        self.ecr = self.keys["ecr"]
-        self.sns = self.keys["sns"]
+        self.rds = self.keys[KeyPurpose.RDS]
+        self.efs = self.keys[KeyPurpose.EFS]
+        self.logs = self.keys[KeyPurpose.LOGS]
+        self.s3 = self.keys[KeyPurpose.S3]
+        self.secrets = self.keys[KeyPurpose.SECRETS]
+        self.ecr = self.keys[KeyPurpose.ECR]
+        self.sns = self.keys[KeyPurpose.SNS]

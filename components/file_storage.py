@@ -19,7 +19,7 @@ from components.connections import NFS_PORT, Connections, Reachable, Tier
 from components.encryption import EncryptionKey
 from components.iam import grant, policy_document
 from components.network import Network
-from config.naming import Namer
+from config.naming import Kind, Namer
 from config.settings import FileStorageSettings
 
 CLIENT_ACTIONS = ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
@@ -57,7 +57,7 @@ class FileStorage(Construct):
         self.file_system = EfsFileSystem(
             self,
             "file-system",
-            creation_token=namer.name("efs"),
+            creation_token=namer.name(Kind.EFS),
             encrypted=True,
             kms_key_id=key.arn,
             performance_mode="generalPurpose",
@@ -66,7 +66,7 @@ class FileStorage(Construct):
                 EfsFileSystemLifecyclePolicy(transition_to_ia=settings.transition_to_ia),
                 EfsFileSystemLifecyclePolicy(transition_to_primary_storage_class="AFTER_1_ACCESS"),
             ],
-            tags={"Name": namer.name("efs")},
+            tags={"Name": namer.name(Kind.EFS)},
         )
         EfsBackupPolicy(
             self,
@@ -95,7 +95,7 @@ class FileStorage(Construct):
                     owner_uid=settings.posix_uid, owner_gid=settings.posix_gid, permissions=ROOT_DIRECTORY_MODE
                 ),
             ),
-            tags={"Name": namer.name("efs-access-point")},
+            tags={"Name": namer.name(Kind.EFS_ACCESS_POINT)},
         )
         through_access_point = {"StringEquals": {"elasticfilesystem:AccessPointArn": self.access_point.arn}}
         statements = [

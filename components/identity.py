@@ -12,7 +12,7 @@ from constructs import Construct
 
 from components.aws_context import AwsContext
 from components.iam import service_role
-from config.naming import Namer
+from config.naming import Kind, Namer
 
 ECS_TASKS = "ecs-tasks.amazonaws.com"
 
@@ -24,7 +24,7 @@ class WorkloadIdentity(Construct):
         self.task_role = service_role(
             self,
             "task-role",
-            name=namer.name("task-role"),
+            name=namer.name(Kind.TASK_ROLE),
             service=ECS_TASKS,
             aws=aws,
             description="Application containers: only what each layer grants",
@@ -33,7 +33,7 @@ class WorkloadIdentity(Construct):
         self.execution_role = service_role(
             self,
             "execution-role",
-            name=namer.name("execution-role"),
+            name=namer.name(Kind.EXECUTION_ROLE),
             service=ECS_TASKS,
             aws=aws,
             description="ECS agent: image pull, logs and secrets for the application",

@@ -21,7 +21,7 @@ from components.bucket import SecureBucket
 from components.compliance import suppress
 from components.connections import HTTP_PORT, HTTPS_PORT, Connections, Tier
 from components.network import Network
-from config.naming import Namer
+from config.naming import Kind, Namer
 from config.settings import LoadBalancerSettings
 
 # TLS 1.3 with TLS 1.2 as the floor and forward-secret ciphers only (HIPAA transmission security).
@@ -73,7 +73,7 @@ class LoadBalancer(Construct):
         self.access_logs = SecureBucket(
             self,
             "access-logs",
-            name=namer.name("alb-logs", account=aws.account_id),
+            name=namer.name(Kind.ALB_LOGS, account=aws.account_id),
             key=None,
             sse_s3_reason="ALB access log delivery writes only to buckets encrypted with SSE-S3 (AES256)",
             expire_after_days=settings.access_log_retention_days,
@@ -96,7 +96,7 @@ class LoadBalancer(Construct):
         self.alb = Lb(
             self,
             "alb",
-            name=namer.name("alb"),
+            name=namer.name(Kind.ALB),
             load_balancer_type="application",
             internal=False,
             security_groups=[self.connections.id],
@@ -111,7 +111,7 @@ class LoadBalancer(Construct):
         self.target_group = LbTargetGroup(
             self,
             "target-group",
-            name=namer.name("tg"),
+            name=namer.name(Kind.TG),
             port=app_port,
             protocol="HTTP",
             target_type="ip",

@@ -23,7 +23,7 @@ from components.connections import ANYWHERE_V4
 from components.encryption import EncryptionKey
 from components.iam import grant, service_role
 from components.logs import log_group
-from config.naming import Namer
+from config.naming import Kind, Namer
 from config.settings import NetworkSettings
 
 
@@ -49,10 +49,10 @@ class Network(Construct):
             cidr_block=settings.vpc_cidr,
             enable_dns_support=True,
             enable_dns_hostnames=True,
-            tags={"Name": namer.name("vpc")},
+            tags={"Name": namer.name(Kind.VPC)},
         )
         # Taking over the default SG with no rules closes it for anything that lands in it by mistake.
-        DefaultSecurityGroup(self, "default-sg", vpc_id=self.vpc.id, tags={"Name": namer.name("default-sg")})
+        DefaultSecurityGroup(self, "default-sg", vpc_id=self.vpc.id, tags={"Name": namer.name(Kind.DEFAULT_SG)})
 
         self.public_subnets = [
             self._subnet("public", i, cidr, az)
@@ -74,13 +74,13 @@ class Network(Construct):
             availability_zone=az,
             # Nothing is launched with a public IP: the ALB and NAT get theirs explicitly.
             map_public_ip_on_launch=False,
-            tags={"Name": self._namer.name(f"{tier}-subnet", index=index + 1), "Tier": tier},
+            tags={"Name": self._namer.name(Kind(f"{tier}-subnet"), index=index + 1), "Tier": tier},
         )
 
     def _routing(self, settings: NetworkSettings) -> None:
         namer = self._namer
-        self.internet_gateway = InternetGateway(self, "igw", vpc_id=self.vpc.id, tags={"Name": namer.name("igw")})
-        public_rt = RouteTable(self, "public-rt", vpc_id=self.vpc.id, tags={"Name": namer.name("public-rt")})
+        self.internet_gateway = InternetGateway(self, "igw", vpc_id=self.vpc.id, tags={"Name": namer.name(Kind.IGW)})
+        public_rt = RouteTable(self, "public-rt", vpc_id=self.vpc.id, tags={"Name": namer.name(Kind.PUBLIC_RT)})
         Route(
             self,
             "public-default-route",
@@ -95,14 +95,14 @@ class Network(Construct):
         nat_count = len(self.public_subnets) if settings.nat_gateway_per_az else 1
         self.nat_gateways: list[NatGateway] = []
         for i in range(nat_count):
-            eip = Eip(self, f"nat-eip-{i + 1}", domain="vpc", tags={"Name": namer.name("nat-eip", index=i + 1)})
+            eip = Eip(self, f"nat-eip-{i + 1}", domain="vpc", tags={"Name": namer.name(Kind.NAT_EIP, index=i + 1)})
             self.nat_gateways.append(
                 NatGateway(
                     self,
                     f"nat-{i + 1}",
                     allocation_id=eip.id,
                     subnet_id=self.public_subnets[i].id,
-                    tags={"Name": namer.name("nat", index=i + 1)},
+                    tags={"Name": namer.name(Kind.NAT, index=i + 1)},
                     depends_on=[self.internet_gateway],
                 )
             )
@@ -110,7 +110,7 @@ class Network(Construct):
         self.private_route_tables: list[RouteTable] = []
         for i, subnet in enumerate(self.private_subnets):
             rt = RouteTable(
-                self, f"private-rt-{i + 1}", vpc_id=self.vpc.id, tags={"Name": namer.name("private-rt", index=i + 1)}
+                self, f"private-rt-{i + 1}", vpc_id=self.vpc.id, tags={"Name": namer.name(Kind.PRIVATE_RT, index=i + 1)}
             )
             Route(
                 self,
@@ -129,14 +129,14 @@ class Network(Construct):
         self.flow_log_group = log_group(
             self,
             "flow-logs-log-group",
-            name=namer.name("flow-logs-log-group"),
+            name=namer.name(Kind.FLOW_LOGS_LOG_GROUP),
             key=logs_key,
             retention_days=retention_days,
         )
         role = service_role(
             self,
             "flow-logs-role",
-            name=namer.name("flow-logs-role"),
+            name=namer.name(Kind.FLOW_LOGS_ROLE),
             service="vpc-flow-logs.amazonaws.com",
             aws=aws,
             description="VPC flow logs delivery to its own log group",
@@ -170,5 +170,5 @@ class Network(Construct):
             log_destination=self.flow_log_group.arn,
             iam_role_arn=role.arn,
             max_aggregation_interval=settings.flow_log_max_aggregation_seconds,
-            tags={"Name": namer.name("flow-logs")},
+            tags={"Name": namer.name(Kind.FLOW_LOGS)},
         )

@@ -24,7 +24,7 @@ from components.database import Database
 from components.encryption import EncryptionKey
 from components.iam import policy_document
 from components.load_balancer import LoadBalancer
-from config.naming import Namer
+from config.naming import Kind, Namer
 from config.settings import ObservabilitySettings
 
 GIB = 1024**3
@@ -63,7 +63,7 @@ class Observability(Construct):
     ) -> None:
         super().__init__(scope, id)
         self._namer = namer
-        self.topic = SnsTopic(self, "topic", name=namer.name("alarms"), kms_master_key_id=key.arn)
+        self.topic = SnsTopic(self, "topic", name=namer.name(Kind.ALARMS), kms_master_key_id=key.arn)
         self.topic_policy = SnsTopicPolicy(
             self,
             "topic-policy",
@@ -100,7 +100,7 @@ class Observability(Construct):
         return CloudwatchMetricAlarm(
             self,
             f"alarm-{spec.name}",
-            alarm_name=self._namer.name("alarm", purpose=spec.name),
+            alarm_name=self._namer.name(Kind.ALARM, purpose=spec.name),
             alarm_description=spec.description,
             namespace=spec.namespace,
             metric_name=spec.metric,
@@ -145,7 +145,7 @@ class Observability(Construct):
         self.dashboard = CloudwatchDashboard(
             self,
             "dashboard",
-            dashboard_name=self._namer.name("dashboard"),
+            dashboard_name=self._namer.name(Kind.DASHBOARD),
             dashboard_body=json.dumps({"widgets": widgets}),
         )
 

@@ -21,7 +21,7 @@ from constructs import Construct
 from components.encryption import EncryptionKey
 from components.load_balancer import LoadBalancer
 from components.logs import log_group
-from config.naming import Namer
+from config.naming import Kind, Namer
 
 # AWS managed rule groups, in evaluation order: IPs on Amazon's reputation list, anonymizing sources
 # (Tor, VPNs, hosting providers: no patient or clinic reaches a PHI application from there), OWASP-style
@@ -54,7 +54,7 @@ class WebFirewall(Construct):
         rate_limit_per_5_minutes: int,
     ) -> None:
         super().__init__(scope, id)
-        name = namer.name("waf")
+        name = namer.name(Kind.WAF)
         self.web_acl = Wafv2WebAcl(
             self,
             "web-acl",
@@ -91,7 +91,7 @@ class WebFirewall(Construct):
         self.web_acl.add_override("rule", rules)
         Wafv2WebAclAssociation(self, "association", resource_arn=load_balancer.alb.arn, web_acl_arn=self.web_acl.arn)
         self.log_group = log_group(
-            self, "log-group", name=namer.name("waf-log-group"), key=logs_key, retention_days=log_retention_days
+            self, "log-group", name=namer.name(Kind.WAF_LOG_GROUP), key=logs_key, retention_days=log_retention_days
         )
         Wafv2WebAclLoggingConfiguration(
             self,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 
 PROJECT = "healthtech"
 
@@ -20,7 +21,23 @@ def stack_name(environment: str) -> str:
 
 # The {env} segment of what the state bootstrap creates: one per account/region, shared by its environments.
 BOOTSTRAP_SCOPE = "bootstrap"
-STATE_KEY_PURPOSE = "state"
+
+
+class KeyPurpose(StrEnum):
+    """What a customer-managed key encrypts; the ``{purpose}`` of ``alias/healthtech-{purpose}-{env}``."""
+
+    RDS = "rds"
+    EFS = "efs"
+    LOGS = "logs"
+    S3 = "s3"
+    SECRETS = "secrets"
+    ECR = "ecr"
+    SNS = "sns"
+    STATE = "state"
+    """The state bootstrap's key: one per account/region (``alias/healthtech-state-bootstrap``), no environment's."""
+
+
+STATE_KEY_PURPOSE = KeyPurpose.STATE
 
 
 @dataclass(frozen=True)
@@ -38,7 +55,8 @@ class NameRule:
 _S3 = r"^[a-z0-9][a-z0-9-]*[a-z0-9]$"
 _IAM = r"^[\w+=,.@-]+$"
 _RDS_ID = r"^[a-z](-?[a-z0-9]+)*$"  # RDS: letter first, no trailing or double hyphen
-KEY_PURPOSES: tuple[str, ...] = ("rds", "efs", "logs", "s3", "secrets", "ecr", "sns")
+# The keys each environment has (components/encryption.py builds one per purpose).
+KEY_PURPOSES: tuple[KeyPurpose, ...] = tuple(p for p in KeyPurpose if p is not KeyPurpose.STATE)
 RDS_LOG_EXPORTS: tuple[str, ...] = ("postgresql", "upgrade")
 ALARMS: tuple[str, ...] = (
     "ecs-cpu-high",
@@ -51,39 +69,97 @@ ALARMS: tuple[str, ...] = (
     "unhealthy-hosts",
 )
 
-# type -> rule. The key is the {type} segment of ``healthtech-{type}-{env}``.
-NAME_RULES: dict[str, NameRule] = {
-    "vpc": NameRule("VPC Name tag", 255),
-    "igw": NameRule("internet gateway Name tag", 255),
-    "public-subnet": NameRule("subnet Name tag", 255, template="{project}-{type}-{index}-{env}"),
-    "private-subnet": NameRule("subnet Name tag", 255, template="{project}-{type}-{index}-{env}"),
-    "public-rt": NameRule("route table Name tag", 255),
-    "private-rt": NameRule("route table Name tag", 255, template="{project}-{type}-{index}-{env}"),
-    "nat-eip": NameRule("Elastic IP Name tag", 255, template="{project}-{type}-{index}-{env}"),
-    "nat": NameRule("NAT gateway Name tag", 255, template="{project}-{type}-{index}-{env}"),
-    "default-sg": NameRule("default security group Name tag", 255),
-    "alb-sg": NameRule("security group name", 255),
-    "ecs-sg": NameRule("security group name", 255),
-    "rds-sg": NameRule("security group name", 255),
-    "efs-sg": NameRule("security group name", 255),
-    "flow-logs": NameRule("VPC flow log Name tag", 255),
-    "flow-logs-role": NameRule("IAM role name", 64, pattern=_IAM),
-    "flow-logs-log-group": NameRule(
+
+class Kind(StrEnum):
+    """Every kind of physical name: the ``{type}`` segment of ``healthtech-{type}-{env}``. A typo fails mypy."""
+
+    VPC = "vpc"
+    IGW = "igw"
+    PUBLIC_SUBNET = "public-subnet"
+    PRIVATE_SUBNET = "private-subnet"
+    PUBLIC_RT = "public-rt"
+    PRIVATE_RT = "private-rt"
+    NAT_EIP = "nat-eip"
+    NAT = "nat"
+    DEFAULT_SG = "default-sg"
+    ALB_SG = "alb-sg"
+    ECS_SG = "ecs-sg"
+    RDS_SG = "rds-sg"
+    EFS_SG = "efs-sg"
+    FLOW_LOGS = "flow-logs"
+    FLOW_LOGS_ROLE = "flow-logs-role"
+    FLOW_LOGS_LOG_GROUP = "flow-logs-log-group"
+    KEY = "key"
+    KEY_ALIAS = "key-alias"
+    POSTGRES = "postgres"
+    POSTGRES_FINAL = "postgres-final"
+    DB_SUBNET_GROUP = "db-subnet-group"
+    DB_PARAMS = "db-params"
+    RDS_LOG_GROUP = "rds-log-group"
+    RDS_MONITORING_ROLE = "rds-monitoring-role"
+    TASK_ROLE = "task-role"
+    EXECUTION_ROLE = "execution-role"
+    EFS = "efs"
+    EFS_ACCESS_POINT = "efs-access-point"
+    CLUSTER = "cluster"
+    SERVICE = "service"
+    TASK = "task"
+    APP_LOG_GROUP = "app-log-group"
+    ECR = "ecr"
+    SCALE_CPU = "scale-cpu"
+    SCALE_MEMORY = "scale-memory"
+    ALB = "alb"
+    TG = "tg"
+    WAF = "waf"
+    WAF_LOG_GROUP = "waf-log-group"
+    ALB_LOGS = "alb-logs"
+    ALARMS = "alarms"
+    ALARM = "alarm"
+    DASHBOARD = "dashboard"
+    PIPELINE_FAILED = "pipeline-failed"
+    SOURCE_UPLOADED = "source-uploaded"
+    PIPELINE = "pipeline"
+    BUILD = "build"
+    BUILD_LOG_GROUP = "build-log-group"
+    PIPELINE_ROLE = "pipeline-role"
+    BUILD_ROLE = "build-role"
+    SOURCE_TRIGGER_ROLE = "source-trigger-role"
+    ARTIFACTS = "artifacts"
+
+
+# kind -> rule; every Kind has one (tests/config/test_naming.py).
+NAME_RULES: dict[Kind, NameRule] = {
+    Kind.VPC: NameRule("VPC Name tag", 255),
+    Kind.IGW: NameRule("internet gateway Name tag", 255),
+    Kind.PUBLIC_SUBNET: NameRule("subnet Name tag", 255, template="{project}-{type}-{index}-{env}"),
+    Kind.PRIVATE_SUBNET: NameRule("subnet Name tag", 255, template="{project}-{type}-{index}-{env}"),
+    Kind.PUBLIC_RT: NameRule("route table Name tag", 255),
+    Kind.PRIVATE_RT: NameRule("route table Name tag", 255, template="{project}-{type}-{index}-{env}"),
+    Kind.NAT_EIP: NameRule("Elastic IP Name tag", 255, template="{project}-{type}-{index}-{env}"),
+    Kind.NAT: NameRule("NAT gateway Name tag", 255, template="{project}-{type}-{index}-{env}"),
+    Kind.DEFAULT_SG: NameRule("default security group Name tag", 255),
+    Kind.ALB_SG: NameRule("security group name", 255),
+    Kind.ECS_SG: NameRule("security group name", 255),
+    Kind.RDS_SG: NameRule("security group name", 255),
+    Kind.EFS_SG: NameRule("security group name", 255),
+    Kind.FLOW_LOGS: NameRule("VPC flow log Name tag", 255),
+    Kind.FLOW_LOGS_ROLE: NameRule("IAM role name", 64, pattern=_IAM),
+    Kind.FLOW_LOGS_LOG_GROUP: NameRule(
         "CloudWatch log group name", 512, pattern=r"^[\w./#-]+$", template="/{project}/{env}/vpc-flow-logs"
     ),
-    "key": NameRule("KMS key description", 8192, template="{project}-{purpose}-key-{env}", purposes=KEY_PURPOSES),
-    "key-alias": NameRule(
+    Kind.KEY: NameRule("KMS key description", 8192, template="{project}-{purpose}-key-{env}", purposes=KEY_PURPOSES),
+    Kind.KEY_ALIAS: NameRule(
         "KMS alias name",
         256,
         pattern=r"^alias/[a-zA-Z0-9/_-]+$",
         template="alias/{project}-{purpose}-{env}",
         purposes=KEY_PURPOSES,
     ),
-    "postgres": NameRule("RDS DB instance identifier", 63, pattern=_RDS_ID),
-    "postgres-final": NameRule("RDS final snapshot identifier", 255, pattern=_RDS_ID),
-    "db-subnet-group": NameRule("DB subnet group name", 255, pattern=r"^[a-z0-9 ._-]+$"),
-    "db-params": NameRule("DB parameter group name", 255, pattern=_RDS_ID),
-    "rds-log-group": NameRule(
+    Kind.POSTGRES: NameRule("RDS DB instance identifier", 63, pattern=_RDS_ID),
+    Kind.POSTGRES_FINAL: NameRule("RDS final snapshot identifier", 255, pattern=_RDS_ID),
+    Kind.DB_SUBNET_GROUP: NameRule("DB subnet group name", 255, pattern=r"^[a-z0-9 ._-]+$"),
+    Kind.DB_PARAMS: NameRule("DB parameter group name", 255, pattern=_RDS_ID),
+    Kind.RDS_LOG_GROUP: NameRule(
         "CloudWatch log group name",
         512,
         pattern=r"^[\w./#-]+$",
@@ -91,46 +167,48 @@ NAME_RULES: dict[str, NameRule] = {
         template="/aws/rds/instance/{project}-postgres-{env}/{purpose}",
         purposes=RDS_LOG_EXPORTS,
     ),
-    "rds-monitoring-role": NameRule("IAM role name", 64, pattern=_IAM),
-    "task-role": NameRule("IAM role name", 64, pattern=_IAM),
-    "execution-role": NameRule("IAM role name", 64, pattern=_IAM),
-    "efs": NameRule("EFS creation token", 64),
-    "efs-access-point": NameRule("EFS access point Name tag", 256),
-    "cluster": NameRule("ECS cluster name", 255, pattern=r"^[a-zA-Z0-9_-]+$"),
-    "service": NameRule("ECS service name", 255, pattern=r"^[a-zA-Z0-9_-]+$"),
-    "task": NameRule("ECS task definition family", 255, pattern=r"^[a-zA-Z0-9_-]+$"),
-    "app-log-group": NameRule(
+    Kind.RDS_MONITORING_ROLE: NameRule("IAM role name", 64, pattern=_IAM),
+    Kind.TASK_ROLE: NameRule("IAM role name", 64, pattern=_IAM),
+    Kind.EXECUTION_ROLE: NameRule("IAM role name", 64, pattern=_IAM),
+    Kind.EFS: NameRule("EFS creation token", 64),
+    Kind.EFS_ACCESS_POINT: NameRule("EFS access point Name tag", 256),
+    Kind.CLUSTER: NameRule("ECS cluster name", 255, pattern=r"^[a-zA-Z0-9_-]+$"),
+    Kind.SERVICE: NameRule("ECS service name", 255, pattern=r"^[a-zA-Z0-9_-]+$"),
+    Kind.TASK: NameRule("ECS task definition family", 255, pattern=r"^[a-zA-Z0-9_-]+$"),
+    Kind.APP_LOG_GROUP: NameRule(
         "CloudWatch log group name", 512, pattern=r"^[\w./#-]+$", template="/{project}/{env}/app"
     ),
     # The issue and the original template name the image repository after the project and environment only.
-    "ecr": NameRule("ECR repository name", 256, pattern=r"^[a-z0-9]+([._/-][a-z0-9]+)*$", template="{project}-{env}"),
-    "scale-cpu": NameRule("Application Auto Scaling policy name", 256, pattern=r"^[\w-]+$"),
-    "scale-memory": NameRule("Application Auto Scaling policy name", 256, pattern=r"^[\w-]+$"),
+    Kind.ECR: NameRule(
+        "ECR repository name", 256, pattern=r"^[a-z0-9]+([._/-][a-z0-9]+)*$", template="{project}-{env}"
+    ),
+    Kind.SCALE_CPU: NameRule("Application Auto Scaling policy name", 256, pattern=r"^[\w-]+$"),
+    Kind.SCALE_MEMORY: NameRule("Application Auto Scaling policy name", 256, pattern=r"^[\w-]+$"),
     # ALB names may not start with "internal-" and end at 32 characters, the shortest limit we face.
-    "alb": NameRule("application load balancer name", 32, pattern=r"^[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*$"),
-    "tg": NameRule("target group name", 32, pattern=r"^[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*$"),
-    "waf": NameRule("WAF web ACL name", 128, pattern=r"^[\w-]+$"),
+    Kind.ALB: NameRule("application load balancer name", 32, pattern=r"^[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*$"),
+    Kind.TG: NameRule("target group name", 32, pattern=r"^[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*$"),
+    Kind.WAF: NameRule("WAF web ACL name", 128, pattern=r"^[\w-]+$"),
     # WAF delivers logs only to log groups whose name starts with aws-waf-logs-.
-    "waf-log-group": NameRule(
+    Kind.WAF_LOG_GROUP: NameRule(
         "CloudWatch log group name", 512, pattern=r"^aws-waf-logs-[\w./#-]+$", template="aws-waf-logs-{project}-{env}"
     ),
-    "alb-logs": NameRule("S3 bucket name", 63, pattern=_S3, template="{project}-{type}-{env}-{account}"),
-    "alarms": NameRule("SNS topic name", 256, pattern=r"^[\w-]+$"),
-    "alarm": NameRule(
+    Kind.ALB_LOGS: NameRule("S3 bucket name", 63, pattern=_S3, template="{project}-{type}-{env}-{account}"),
+    Kind.ALARMS: NameRule("SNS topic name", 256, pattern=r"^[\w-]+$"),
+    Kind.ALARM: NameRule(
         "CloudWatch alarm name", 255, pattern=r"^[\w.-]+$", template="{project}-{purpose}-{env}", purposes=ALARMS
     ),
-    "dashboard": NameRule("CloudWatch dashboard name", 255, pattern=r"^[\w-]+$"),
-    "pipeline-failed": NameRule("EventBridge rule name", 64, pattern=r"^[\w.-]+$"),
-    "source-uploaded": NameRule("EventBridge rule name", 64, pattern=r"^[\w.-]+$"),
-    "pipeline": NameRule("CodePipeline name", 100, pattern=r"^[A-Za-z0-9.@_-]+$"),
-    "build": NameRule("CodeBuild project name", 255, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$"),
-    "build-log-group": NameRule(
+    Kind.DASHBOARD: NameRule("CloudWatch dashboard name", 255, pattern=r"^[\w-]+$"),
+    Kind.PIPELINE_FAILED: NameRule("EventBridge rule name", 64, pattern=r"^[\w.-]+$"),
+    Kind.SOURCE_UPLOADED: NameRule("EventBridge rule name", 64, pattern=r"^[\w.-]+$"),
+    Kind.PIPELINE: NameRule("CodePipeline name", 100, pattern=r"^[A-Za-z0-9.@_-]+$"),
+    Kind.BUILD: NameRule("CodeBuild project name", 255, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$"),
+    Kind.BUILD_LOG_GROUP: NameRule(
         "CloudWatch log group name", 512, pattern=r"^[\w./#-]+$", template="/{project}/{env}/build"
     ),
-    "pipeline-role": NameRule("IAM role name", 64, pattern=_IAM),
-    "build-role": NameRule("IAM role name", 64, pattern=_IAM),
-    "source-trigger-role": NameRule("IAM role name", 64, pattern=_IAM),
-    "artifacts": NameRule("S3 bucket name", 63, pattern=_S3, template="{project}-{type}-{env}-{account}"),
+    Kind.PIPELINE_ROLE: NameRule("IAM role name", 64, pattern=_IAM),
+    Kind.BUILD_ROLE: NameRule("IAM role name", 64, pattern=_IAM),
+    Kind.SOURCE_TRIGGER_ROLE: NameRule("IAM role name", 64, pattern=_IAM),
+    Kind.ARTIFACTS: NameRule("S3 bucket name", 63, pattern=_S3, template="{project}-{type}-{env}-{account}"),
 }
 
 # Longest value {account} (a 12-digit AWS account id) can take; used when validating bucket names.
@@ -147,7 +225,7 @@ class Namer:
 
     environment: str
 
-    def name(self, kind: str, *, index: int | None = None, purpose: str | None = None, account: str = "") -> str:
+    def name(self, kind: Kind, *, index: int | None = None, purpose: str | None = None, account: str = "") -> str:
         rule = NAME_RULES.get(kind)
         if rule is None:
             raise KeyError(f"unknown name kind {kind!r}; add it to NAME_RULES (known: {', '.join(NAME_RULES)})")
@@ -164,9 +242,9 @@ class Namer:
             raise PhysicalNameError(problem)
         return value
 
-    def every_name(self) -> list[tuple[str, str]]:
+    def every_name(self) -> list[tuple[Kind, str]]:
         """(kind, name) for every name this environment can produce, tokens replaced by their longest value."""
-        out: list[tuple[str, str]] = []
+        out: list[tuple[Kind, str]] = []
         for kind, rule in NAME_RULES.items():
             for purpose in rule.purposes or (None,):
                 value = rule.template.format(
@@ -183,7 +261,7 @@ class Namer:
 
 def state_key_alias() -> str:
     """``alias/healthtech-state-bootstrap``: the KMS key the bootstrap creates and every S3 backend encrypts with."""
-    return Namer(BOOTSTRAP_SCOPE).name("key-alias", purpose=STATE_KEY_PURPOSE)
+    return Namer(BOOTSTRAP_SCOPE).name(Kind.KEY_ALIAS, purpose=STATE_KEY_PURPOSE)
 
 
 def _strip_tokens(value: str) -> str:
@@ -191,7 +269,7 @@ def _strip_tokens(value: str) -> str:
     return re.sub(r"\$\{[^}]*\}", _ACCOUNT_PLACEHOLDER, value)
 
 
-def check_name(kind: str, value: str) -> str | None:
+def check_name(kind: Kind, value: str) -> str | None:
     """Return a message when ``value`` breaks the AWS rule for ``kind``, else None."""
     rule = NAME_RULES[kind]
     if len(value) > rule.max_length:

@@ -17,7 +17,7 @@ from components.load_balancer import LoadBalancer
 from components.network import Network
 from components.observability import Observability
 from components.web_firewall import WebFirewall
-from config.naming import PROJECT, Namer, stack_name, state_key_alias
+from config.naming import PROJECT, Kind, Namer, stack_name, state_key_alias
 from config.settings import EnvironmentConfig
 from stacks.aws_provider import use_aws
 from stacks.local_endpoint import LocalEndpoint
@@ -166,7 +166,7 @@ class PlatformStack(TerraformStack):
         )
         self.observability.route_events(
             "pipeline-failed",
-            name=namer.name("pipeline-failed"),
+            name=namer.name(Kind.PIPELINE_FAILED),
             description="A failed release reaches the alarm topic",
             pattern=self.delivery.failure_pattern(),
         )
@@ -198,10 +198,12 @@ class PlatformStack(TerraformStack):
         ecs, lb = self.compute, self.load_balancer
         outputs: dict[str, tuple[str | float, str]] = {
             "VPCId": (network.vpc.id, "VPC ID"),
-            "PublicSubnet1Id": (network.public_subnets[0].id, "Public subnet in the first AZ"),
-            "PublicSubnet2Id": (network.public_subnets[1].id, "Public subnet in the second AZ"),
-            "PrivateSubnet1Id": (network.private_subnets[0].id, "Private subnet in the first AZ"),
-            "PrivateSubnet2Id": (network.private_subnets[1].id, "Private subnet in the second AZ"),
+            # One per AZ, as many as the environment has (two or more).
+            **{
+                f"{tier.title()}Subnet{i + 1}Id": (subnet.id, f"{tier.title()} subnet in the {_ordinal(i + 1)} AZ")
+                for tier, subnets in (("public", network.public_subnets), ("private", network.private_subnets))
+                for i, subnet in enumerate(subnets)
+            },
             "NatGatewayId": (network.nat_gateways[0].id, "NAT gateway (the first, when one per AZ)"),
             "RDSKMSKeyId": (keys.rds.key_id, "KMS key for RDS encryption"),
             "EFSKMSKeyId": (keys.efs.key_id, "KMS key for EFS encryption"),
@@ -245,3 +247,9 @@ class PlatformStack(TerraformStack):
         }
         for output_id, (value, description) in outputs.items():
             TerraformOutput(self, output_id, value=value, description=description)
+
+
+def _ordinal(n: int) -> str:
+    """``first``, ``second``, ... as the original template's outputs say it (no region has more than six AZs)."""
+    words = ("first", "second", "third", "fourth", "fifth", "sixth")
+    return words[n - 1]

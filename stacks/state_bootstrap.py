@@ -11,7 +11,7 @@ from cdktf import LocalBackend, TerraformOutput, TerraformStack
 from constructs import Construct
 
 from components.aws_context import AwsContext
-from components.encryption import EncryptionKey, KeyPurpose
+from components.encryption import EncryptionKey, KeySpec
 from components.state_backend import StateBackend
 from config.naming import BOOTSTRAP_SCOPE, PROJECT, STATE_KEY_PURPOSE, Namer
 from config.settings import EncryptionSettings, StateBackendSettings
@@ -22,7 +22,7 @@ BOOTSTRAP_STACK = f"{PROJECT}-state-{BOOTSTRAP_SCOPE}"
 NONCURRENT_STATE_VERSION_DAYS = 90
 """Old state versions are kept this long: enough to roll back any apply of the last quarter."""
 
-STATE_KEY = KeyPurpose(
+STATE_KEY = KeySpec(
     STATE_KEY_PURPOSE,
     "Terraform state (S3) and state locks (DynamoDB) of every environment",
     via_services=("s3", "dynamodb"),
@@ -60,7 +60,7 @@ class StateBootstrapStack(TerraformStack):
         self.key = EncryptionKey(
             self,
             "key",
-            purpose=STATE_KEY,
+            spec=STATE_KEY,
             settings=EncryptionSettings(),  # the safe 30-day deletion window, whatever the environments use
             namer=Namer(BOOTSTRAP_SCOPE),
             aws=aws,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from config.naming import Namer
+from config.naming import Kind, Namer
 from tests.policy.resources import (
     as_list,
     first,
@@ -46,7 +46,7 @@ def _open_rules(doc: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
 
 
 def ingress_problems(doc: dict[str, Any], environment: str) -> list[str]:
-    alb_group_name = Namer(environment).name("alb-sg")
+    alb_group_name = Namer(environment).name(Kind.ALB_SG)
     alb_groups = {g.address for g in resources(doc, "aws_security_group") if g.body.get("name") == alb_group_name}
     problems = []
     for address, group, rule in _open_rules(doc):

@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from components.compliance import ANNOTATIONS, ANY_RESOURCE, COMMENT, annotations_of
-from components.encryption import PURPOSES
+from config.naming import KEY_PURPOSES
 from tests.policy.resources import as_list, first, policy_documents, resources, statements
 
 KEY_POLICY_TYPES = {"aws_kms_key", "aws_kms_key_policy"}
@@ -62,7 +62,7 @@ def test_every_any_resource_statement_has_a_reason(each_env: tuple, stack_docs: 
     doc = stack_docs[config.name]
     assert wildcard_problems(doc) == []
     key_policies = [d for r in resources(doc, "aws_kms_key") for _, d in policy_documents(r)]
-    assert len(key_policies) == len(PURPOSES)  # the key policies were inspected, not skipped
+    assert len(key_policies) == len(KEY_PURPOSES)  # the key policies were inspected, not skipped
 
 
 def _flow_log_policy(doc: dict[str, Any]) -> tuple[str, dict[str, Any]]:

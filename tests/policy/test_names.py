@@ -8,7 +8,7 @@ import copy
 import re
 from typing import Any
 
-from config.naming import NAME_RULES, PROJECT, check_name
+from config.naming import NAME_RULES, PROJECT, Kind, check_name
 from tests.policy.resources import Resource, first, resources
 
 # type -> (argument path, NameRule.aws_resource it must be built with); the first is required.
@@ -82,7 +82,7 @@ TOKEN = re.compile(r"\$\{[^}]*\}")
 ACCOUNT = "${account}"
 
 
-def catalogue_names(environment: str, aws_resource: str) -> dict[str, str]:
+def catalogue_names(environment: str, aws_resource: str) -> dict[str, Kind]:
     """Every name the catalogue's templates build for ``aws_resource`` in ``environment``: name -> kind.
 
     Built from the templates, not ``Namer.name``, which would refuse a name over its limit before the
