@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,3 +88,24 @@ def statements(document: dict[str, Any]) -> list[dict[str, Any]]:
 
 def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
+
+
+def resource_classes(stack: cdktf.TerraformStack) -> dict[str, type]:
+    """Terraform type -> provider binding class of every resource in ``stack``."""
+    return {
+        element.terraform_resource_type: type(element)
+        for element in stack.node.find_all()
+        if isinstance(element, cdktf.TerraformResource)
+    }
+
+
+def unregistered(
+    classes: Mapping[str, type], telltales: frozenset[str], registry: Mapping[str, object], registry_name: str
+) -> list[str]:
+    """Types whose schema has any of ``telltales`` (arguments only such a type has) but that ``registry``
+    does not list: a policy test fails closed on a type it has never been told how to check."""
+    return [
+        f"{tf_type} has {', '.join(sorted(found))} but is not registered in {registry_name}"
+        for tf_type, cls in sorted(classes.items())
+        if (found := {a for a in telltales if hasattr(cls, a)}) and tf_type not in registry
+    ]

@@ -12,8 +12,10 @@ from tests.policy.resources import (
     first,
     policy_documents,
     refers_to,
+    resource_classes,
     resources,
     statements,
+    unregistered,
 )
 
 ANYWHERE = {"0.0.0.0/0", "::/0"}
@@ -21,6 +23,40 @@ PUBLIC_LISTENER_PORTS = {80, 443}
 # Data-tier types and the argument naming where they are placed (a subnet group or a subnet).
 DATABASES = ("aws_db_instance", "aws_rds_cluster", "aws_rds_cluster_instance")
 IN_SUBNET = {"aws_efs_mount_target": "subnet_id"}
+# Every type placed in the VPC or able to face the internet, and the check below that covers it.
+PLACED: dict[str, str] = {
+    "aws_db_instance": "DATABASES: publicly_accessible false, subnet group of private subnets",
+    "aws_db_subnet_group": "DATABASES: no public subnet in it",
+    "aws_efs_mount_target": "IN_SUBNET: no public subnet; its security group takes NFS from ECS only",
+    "aws_lb": "the one internet-facing type: only its security group is open, on 80/443 (ingress_problems)",
+    "aws_subnet": "public_subnets: only the public tier routes to the internet gateway",
+    "aws_nat_gateway": "sits in a public subnet by design; takes no inbound connection",
+    "aws_route_table_association": "public_subnets reads it to find what routes to the internet gateway",
+    "aws_flow_log": "attached to the VPC, not placed in it",
+    "aws_ecs_service": "assign_public_ip false, private subnets (tests/components/test_compute.py)",
+    "aws_codebuild_project": "no vpc_config: builds run outside the VPC and reach only AWS APIs",
+}
+# Arguments only a type that is placed in a VPC or can face the internet has.
+PLACEMENT_TELLTALES = frozenset(
+    {
+        "publicly_accessible",
+        "internal",
+        "associate_public_ip_address",
+        "map_public_ip_on_launch",
+        "vpc_security_group_ids",
+        "security_group_ids",
+        "security_groups",
+        "subnet_ids",
+        "subnet_id",
+        "subnets",
+        "subnet_group_name",
+        "db_subnet_group_name",
+        "network_configuration",
+        "vpc_config",
+        "vpc_configuration",
+    }
+)
+PLACED_REGISTRY = "tests/policy/test_exposure.py PLACED"
 
 
 def _open_rules(doc: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
@@ -156,4 +192,21 @@ def test_planted_exposures_are_caught(stack_docs: dict[str, Any]) -> None:
         f"{db_address}: publicly_accessible is True",
         f"{db_address}: subnet group {group_address} places it in public subnet {public}",
         f"{policy_address}: policy allows anyone (DenyWithoutTls)",
+    ]
+
+
+def test_every_placed_or_internet_facing_type_is_registered(synths: dict) -> None:
+    for synth in synths.values():
+        assert unregistered(resource_classes(synth.stack), PLACEMENT_TELLTALES, PLACED, PLACED_REGISTRY) == []
+
+
+def test_an_unregistered_placed_type_fails_closed() -> None:
+    from cdktf_cdktf_provider_aws.elasticache_replication_group import ElasticacheReplicationGroup
+
+    import components  # noqa: F401  (loads the provider bindings lazily)
+
+    classes = {"aws_elasticache_replication_group": ElasticacheReplicationGroup}
+    assert unregistered(classes, PLACEMENT_TELLTALES, PLACED, PLACED_REGISTRY) == [
+        "aws_elasticache_replication_group has security_group_ids, subnet_group_name but is not registered in "
+        f"{PLACED_REGISTRY}"
     ]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from typing import Any
 
-from tests.policy.resources import resources
+from tests.policy.resources import resource_classes, resources, unregistered
 
 # type -> arguments that must be true in prod
 PROD_REQUIRES: dict[str, tuple[str, ...]] = {
@@ -13,6 +14,40 @@ PROD_REQUIRES: dict[str, tuple[str, ...]] = {
     "aws_rds_cluster": ("deletion_protection",),
     "aws_lb": ("enable_deletion_protection",),
 }
+# Types that hold state but have no protection flag to require, and what protects them instead.
+PROTECTED_OTHERWISE: dict[str, str] = {
+    "aws_efs_file_system": "no deletion flag in the API; daily AWS Backup (aws_efs_backup_policy) keeps its data",
+    "aws_s3_bucket": "force_destroy is the environment's force_destroy (dev only); versioning keeps old objects",
+    "aws_ecr_repository": "force_delete is the environment's force_destroy (dev only); images rebuild from source",
+    "aws_kms_key": "deletion waits key_deletion_window_days (7-30, validated) and can be cancelled",
+}
+# Types whose force_destroy/force_delete argument is about their own children, not stored data.
+NOT_STATEFUL: dict[str, str] = {
+    "aws_cloudwatch_event_rule": "force_destroy removes managed rules of the rule, no data",
+    "aws_cloudwatch_event_target": "force_destroy removes managed targets, no data",
+    "aws_ecs_service": "force_delete stops tasks; the service holds no data",
+}
+# Arguments only a type that holds state (or protects it) has; an unknown type with one fails closed.
+STATE_TELLTALES = frozenset(
+    {
+        "deletion_protection",
+        "enable_deletion_protection",
+        "deletion_protection_enabled",
+        "skip_final_snapshot",
+        "final_snapshot_identifier",
+        "snapshot_retention_limit",
+        "backup_retention_period",
+        "force_destroy",
+        "force_delete",
+        "deletion_window_in_days",
+        "protection",
+    }
+)
+REGISTRY = "tests/policy/test_resilience.py PROD_REQUIRES, PROTECTED_OTHERWISE or NOT_STATEFUL"
+
+
+def unregistered_stateful(classes: Mapping[str, type]) -> list[str]:
+    return unregistered(classes, STATE_TELLTALES, {**PROD_REQUIRES, **PROTECTED_OTHERWISE, **NOT_STATEFUL}, REGISTRY)
 
 
 def prod_problems(doc: dict[str, Any]) -> list[str]:
@@ -55,3 +90,19 @@ def test_planted_unprotected_load_balancer_is_caught(stack_docs: dict[str, Any])
     doc = copy.deepcopy(stack_docs["prod"])
     doc["resource"]["aws_lb"] = {"alb": {"name": "healthtech-alb-prod", "internal": False}}
     assert prod_problems(doc) == ["aws_lb.alb: enable_deletion_protection is None; prod requires true"]
+
+
+def test_every_stateful_type_is_registered(synths: dict) -> None:
+    for synth in synths.values():
+        assert unregistered_stateful(resource_classes(synth.stack)) == []
+
+
+def test_an_unregistered_stateful_type_fails_closed() -> None:
+    from cdktf_cdktf_provider_aws.elasticache_replication_group import ElasticacheReplicationGroup
+
+    import components  # noqa: F401  (loads the provider bindings lazily)
+
+    assert unregistered_stateful({"aws_elasticache_replication_group": ElasticacheReplicationGroup}) == [
+        "aws_elasticache_replication_group has final_snapshot_identifier, snapshot_retention_limit but is not "
+        f"registered in {REGISTRY}"
+    ]
