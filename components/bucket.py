@@ -8,8 +8,6 @@ logs): the caller must then say so with ``sse_s3_reason``.
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
     S3BucketLifecycleConfiguration,
@@ -40,7 +38,7 @@ from constructs import Construct
 from components.aws_context import AwsContext
 from components.compliance import suppress
 from components.encryption import EncryptionKey
-from components.iam import policy_document
+from components.iam import Effect, Statement, policy_document
 
 NONCURRENT_VERSION_DAYS = 30
 
@@ -137,15 +135,15 @@ class SecureBucket(Construct):
             # S3 refuses noncurrent-version rules until versioning is on.
             depends_on=[self.versioning],
         )
-        self._statements: list[dict[str, Any]] = [
-            {
-                "Sid": "DenyWithoutTls",
-                "Effect": "Deny",
-                "Principal": {"AWS": "*"},
-                "Action": "s3:*",
-                "Resource": [self.bucket.arn, f"{self.bucket.arn}/*"],
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            }
+        self._statements: list[Statement] = [
+            Statement(
+                sid="DenyWithoutTls",
+                effect=Effect.DENY,
+                principal={"AWS": "*"},
+                actions="s3:*",
+                resources=[self.bucket.arn, f"{self.bucket.arn}/*"],
+                condition={"Bool": {"aws:SecureTransport": "false"}},
+            )
         ]
         self.policy = S3BucketPolicy(self, "policy", bucket=self.bucket.id, policy=policy_document(*self._statements))
 
@@ -165,14 +163,13 @@ class SecureBucket(Construct):
         """Write this bucket's S3 server access logs into ``target`` under ``s3-access/{name}/``."""
         prefix = f"s3-access/{self.bucket.bucket}/"
         target.add_to_policy(
-            {
-                "Sid": "S3ServerAccessLogsOfThisAccount",
-                "Effect": "Allow",
-                "Principal": {"Service": "logging.s3.amazonaws.com"},
-                "Action": "s3:PutObject",
-                "Resource": target.objects_arn(prefix),
-                "Condition": {"StringEquals": {"aws:SourceAccount": aws.account_id}},
-            }
+            Statement(
+                sid="S3ServerAccessLogsOfThisAccount",
+                principal={"Service": "logging.s3.amazonaws.com"},
+                actions="s3:PutObject",
+                resources=target.objects_arn(prefix),
+                condition={"StringEquals": {"aws:SourceAccount": aws.account_id}},
+            )
         )
         S3BucketLoggingA(
             self,
@@ -187,7 +184,7 @@ class SecureBucket(Construct):
         """Record why nothing subscribes to this bucket's events."""
         suppress(self.bucket, "CKV2_AWS_62", reason)
 
-    def add_to_policy(self, statement: dict[str, Any]) -> None:
+    def add_to_policy(self, statement: Statement) -> None:
         """Add ``statement`` to the bucket policy (after the TLS-only deny, which always stays first)."""
         self._statements.append(statement)
         self.policy.policy = policy_document(*self._statements)

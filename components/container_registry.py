@@ -15,7 +15,7 @@ from constructs import Construct
 
 from components.compliance import allow_any_resource
 from components.encryption import EncryptionKey
-from components.iam import grant
+from components.iam import Statement, grant
 from config.naming import Kind, Namer
 
 PULL_ACTIONS = ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"]
@@ -31,12 +31,7 @@ AUTH_TOKEN_REASON = (
     "ecr:GetAuthorizationToken has no resource-level permission; the token is account-wide, and what it "
     "may pull or push is still limited to the repository statement granted next to it"
 )
-AUTH_TOKEN_STATEMENT = {
-    "Sid": AUTH_TOKEN_SID,
-    "Effect": "Allow",
-    "Action": "ecr:GetAuthorizationToken",
-    "Resource": "*",
-}
+AUTH_TOKEN_STATEMENT = Statement(sid=AUTH_TOKEN_SID, actions="ecr:GetAuthorizationToken", resources="*")
 
 
 class ContainerRegistry(Construct):
@@ -107,7 +102,7 @@ class ContainerRegistry(Construct):
             name=name,
             statements=[
                 AUTH_TOKEN_STATEMENT,
-                {"Effect": "Allow", "Action": actions, "Resource": self.repository.arn},
+                Statement(actions=actions, resources=self.repository.arn),
             ],
         )
         allow_any_resource(policy, AUTH_TOKEN_SID, AUTH_TOKEN_REASON)

@@ -13,7 +13,7 @@ from components.aws_context import AwsContext
 from components.compliance import suppress
 from components.connections import POSTGRES_PORT, Connections, Reachable, Tier
 from components.encryption import EncryptionKey
-from components.iam import grant, service_role
+from components.iam import Statement, grant, service_role
 from components.logs import log_group
 from components.network import Network
 from config.naming import RDS_LOG_EXPORTS, Kind, Namer
@@ -199,11 +199,10 @@ class Database(Construct):
             role=role,
             name="read-database-secret",
             statements=[
-                {
-                    "Effect": "Allow",
-                    "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-                    "Resource": self.secret_arn,
-                },
+                Statement(
+                    actions=["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                    resources=self.secret_arn,
+                ),
                 self._secret_key.decrypt_statement(),
             ],
         )

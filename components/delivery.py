@@ -39,7 +39,7 @@ from components.compliance import allow_any_resource, suppress
 from components.compute import Compute
 from components.container_registry import ContainerRegistry
 from components.encryption import EncryptionKey
-from components.iam import grant, service_role
+from components.iam import Statement, grant, service_role
 from components.identity import WorkloadIdentity
 from components.logs import log_group, write_statement
 from config.naming import Kind, Namer
@@ -104,16 +104,10 @@ class Delivery(Construct):
             description="CodePipeline: move artifacts, run the build, deploy to ECS",
         )
         artifact_access = [
-            {
-                "Effect": "Allow",
-                "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
-                "Resource": self.artifacts.objects_arn(),
-            },
-            {
-                "Effect": "Allow",
-                "Action": ["s3:GetBucketVersioning", "s3:GetBucketLocation"],
-                "Resource": self.artifacts.arn,
-            },
+            Statement(
+                actions=["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"], resources=self.artifacts.objects_arn()
+            ),
+            Statement(actions=["s3:GetBucketVersioning", "s3:GetBucketLocation"], resources=self.artifacts.arn),
             artifacts_key.encrypt_decrypt_statement(),
         ]
         self.project = CodebuildProject(
@@ -212,36 +206,23 @@ class Delivery(Construct):
             statements=[
                 *artifact_access,
                 *self._source_statements(),
-                {
-                    "Effect": "Allow",
-                    "Action": ["codebuild:StartBuild", "codebuild:BatchGetBuilds"],
-                    "Resource": self.project.arn,
-                },
-                {
-                    "Effect": "Allow",
-                    "Action": ["ecs:DescribeServices", "ecs:UpdateService"],
-                    "Resource": compute.service.id,
-                },
-                {
-                    "Sid": TASK_DEFINITIONS_SID,
-                    "Effect": "Allow",
-                    "Action": ["ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"],
-                    "Resource": "*",
-                },
-                {
-                    # The deploy action copies the task definition's tags onto each new revision, and ECS
-                    # authorizes tag-on-create separately.
-                    "Effect": "Allow",
-                    "Action": "ecs:TagResource",
-                    "Resource": aws.arn("ecs", f"task-definition/{compute.task_definition.family}:*"),
-                    "Condition": {"StringEquals": {"ecs:CreateAction": "RegisterTaskDefinition"}},
-                },
-                {
-                    "Effect": "Allow",
-                    "Action": "iam:PassRole",
-                    "Resource": [identity.task_role.arn, identity.execution_role.arn],
-                    "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
-                },
+                Statement(actions=["codebuild:StartBuild", "codebuild:BatchGetBuilds"], resources=self.project.arn),
+                Statement(actions=["ecs:DescribeServices", "ecs:UpdateService"], resources=compute.service.id),
+                Statement(
+                    sid=TASK_DEFINITIONS_SID,
+                    actions=["ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"],
+                    resources="*",
+                ),
+                Statement(
+                    actions="ecs:TagResource",
+                    resources=aws.arn("ecs", f"task-definition/{compute.task_definition.family}:*"),
+                    condition={"StringEquals": {"ecs:CreateAction": "RegisterTaskDefinition"}},
+                ),
+                Statement(
+                    actions="iam:PassRole",
+                    resources=[identity.task_role.arn, identity.execution_role.arn],
+                    condition={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+                ),
             ],
         )
         allow_any_resource(
@@ -281,16 +262,10 @@ class Delivery(Construct):
             },
         )
 
-    def _source_statements(self) -> list[dict[str, Any]]:
+    def _source_statements(self) -> list[Statement]:
         if self._settings.source != "codestar":
             return []
-        return [
-            {
-                "Effect": "Allow",
-                "Action": "codestar-connections:UseConnection",
-                "Resource": self._settings.connection_arn,
-            }
-        ]
+        return [Statement(actions="codestar-connections:UseConnection", resources=self._settings.connection_arn)]
 
     def _start_on_upload(self, namer: Namer, aws: AwsContext) -> None:
         S3BucketNotification(self, "notify-eventbridge", bucket=self.artifacts.bucket.id, eventbridge=True)
@@ -323,9 +298,7 @@ class Delivery(Construct):
             "source-trigger-policy",
             role=role,
             name="start-pipeline",
-            statements=[
-                {"Effect": "Allow", "Action": "codepipeline:StartPipelineExecution", "Resource": self.pipeline.arn}
-            ],
+            statements=[Statement(actions="codepipeline:StartPipelineExecution", resources=self.pipeline.arn)],
         )
         CloudwatchEventTarget(
             self,

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from typing import Any
 
 from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
 
 from components.aws_context import AwsContext
+from components.iam import Statement, policy_document
 from config.naming import KEY_PURPOSES, KeyPurpose, Kind, Namer
 from config.settings import EncryptionSettings
 
@@ -96,7 +95,7 @@ class EncryptionKey(Construct):
             description=f"{namer.name(Kind.KEY, purpose=purpose)}: {spec.description}",
             enable_key_rotation=True,
             deletion_window_in_days=settings.key_deletion_window_days,
-            policy=json.dumps(_key_policy(spec, aws)),
+            policy=_key_policy(spec, aws),
             tags={"Name": namer.name(Kind.KEY, purpose=purpose), "Purpose": purpose},
         )
         self.alias = KmsAlias(
@@ -111,64 +110,60 @@ class EncryptionKey(Construct):
     def key_id(self) -> str:
         return self.key.key_id
 
-    def decrypt_statement(self) -> dict[str, Any]:
+    def decrypt_statement(self) -> Statement:
         """An IAM policy statement granting decrypt on this key only (for roles reading its data)."""
-        return {"Effect": "Allow", "Action": ["kms:Decrypt", "kms:DescribeKey"], "Resource": self.arn}
+        return Statement(actions=["kms:Decrypt", "kms:DescribeKey"], resources=self.arn)
 
-    def encrypt_decrypt_statement(self) -> dict[str, Any]:
+    def encrypt_decrypt_statement(self) -> Statement:
         """An IAM policy statement granting data-key use on this key only (for roles writing its data)."""
-        return {"Effect": "Allow", "Action": _USE_ACTIONS, "Resource": self.arn}
+        return Statement(actions=_USE_ACTIONS, resources=self.arn)
 
 
-def _key_policy(purpose: KeySpec, aws: AwsContext) -> dict[str, Any]:
-    statements: list[dict[str, Any]] = [
-        {
-            "Sid": "AccountAdministersKeyThroughIam",
-            "Effect": "Allow",
-            "Principal": {"AWS": aws.root_principal},
-            "Action": _ADMIN_ACTIONS,
-            "Resource": "*",  # in a key policy "*" means this key
-        }
+def _key_policy(purpose: KeySpec, aws: AwsContext) -> str:
+    statements: list[Statement] = [
+        Statement(
+            sid="AccountAdministersKeyThroughIam",
+            principal={"AWS": aws.root_principal},
+            actions=_ADMIN_ACTIONS,
+            resources="*",
+        )
     ]
     if purpose.via_services:
         statements.append(
-            {
-                "Sid": "AccountUsesKeyOnlyThroughServices",
-                "Effect": "Allow",
-                "Principal": {"AWS": aws.root_principal},
-                "Action": [*_USE_ACTIONS, "kms:CreateGrant", "kms:ListGrants"],
-                "Resource": "*",
-                "Condition": {
+            Statement(
+                sid="AccountUsesKeyOnlyThroughServices",
+                principal={"AWS": aws.root_principal},
+                actions=[*_USE_ACTIONS, "kms:CreateGrant", "kms:ListGrants"],
+                resources="*",
+                condition={
                     "StringEquals": {
                         "kms:CallerAccount": aws.account_id,
                         "kms:ViaService": [aws.service_principal(s) for s in purpose.via_services],
                     }
                 },
-            }
+            )
         )
     if purpose.logs_service:
         statements.append(
-            {
-                "Sid": "CloudWatchLogsEncryptsThisAccountsLogGroups",
-                "Effect": "Allow",
-                "Principal": {"Service": aws.service_principal("logs")},
-                "Action": [*_USE_ACTIONS],
-                "Resource": "*",
-                "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": aws.arn("logs", "log-group:*")}},
-            }
+            Statement(
+                sid="CloudWatchLogsEncryptsThisAccountsLogGroups",
+                principal={"Service": aws.service_principal("logs")},
+                actions=[*_USE_ACTIONS],
+                resources="*",
+                condition={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": aws.arn("logs", "log-group:*")}},
+            )
         )
     if purpose.publishing_services:
         statements.append(
-            {
-                "Sid": "ServicesPublishToThisAccountsTopics",
-                "Effect": "Allow",
-                "Principal": {"Service": list(purpose.publishing_services)},
-                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-                "Resource": "*",
-                "Condition": {"StringEquals": {"aws:SourceAccount": aws.account_id}},
-            }
+            Statement(
+                sid="ServicesPublishToThisAccountsTopics",
+                principal={"Service": list(purpose.publishing_services)},
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources="*",
+                condition={"StringEquals": {"aws:SourceAccount": aws.account_id}},
+            )
         )
-    return {"Version": "2012-10-17", "Statement": statements}
+    return policy_document(*statements)
 
 
 class Encryption(Construct):

@@ -17,7 +17,7 @@ from constructs import Construct
 
 from components.connections import NFS_PORT, Connections, Reachable, Tier
 from components.encryption import EncryptionKey
-from components.iam import grant, policy_document
+from components.iam import Effect, Statement, grant, policy_document
 from components.network import Network
 from config.naming import Kind, Namer
 from config.settings import FileStorageSettings
@@ -99,25 +99,24 @@ class FileStorage(Construct):
         )
         through_access_point = {"StringEquals": {"elasticfilesystem:AccessPointArn": self.access_point.arn}}
         statements = [
-            {
-                "Sid": "DenyWithoutTls",
-                "Effect": "Deny",
-                "Principal": {"AWS": "*"},
-                "Action": "*",
-                "Resource": self.file_system.arn,
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            }
+            Statement(
+                sid="DenyWithoutTls",
+                effect=Effect.DENY,
+                principal={"AWS": "*"},
+                actions="*",
+                resources=self.file_system.arn,
+                condition={"Bool": {"aws:SecureTransport": "false"}},
+            )
         ]
         if clients:
             statements.append(
-                {
-                    "Sid": "ApplicationThroughAccessPointOnly",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": [role.arn for role in clients]},
-                    "Action": CLIENT_ACTIONS,
-                    "Resource": self.file_system.arn,
-                    "Condition": through_access_point,
-                }
+                Statement(
+                    sid="ApplicationThroughAccessPointOnly",
+                    principal={"AWS": [role.arn for role in clients]},
+                    actions=CLIENT_ACTIONS,
+                    resources=self.file_system.arn,
+                    condition=through_access_point,
+                )
             )
         EfsFileSystemPolicy(
             self,
@@ -132,12 +131,7 @@ class FileStorage(Construct):
                 role=role,
                 name="mount-application-file-system",
                 statements=[
-                    {
-                        "Effect": "Allow",
-                        "Action": CLIENT_ACTIONS,
-                        "Resource": self.file_system.arn,
-                        "Condition": through_access_point,
-                    }
+                    Statement(actions=CLIENT_ACTIONS, resources=self.file_system.arn, condition=through_access_point)
                 ],
             )
 

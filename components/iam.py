@@ -1,8 +1,16 @@
-"""Small helpers for IAM documents, so every role and policy is written the same way."""
+"""IAM documents as typed statements, rendered to JSON in one place, and the role and grant helpers.
+
+A :class:`Statement` is frozen data; ``policy_document`` is the only code that writes the JSON, in the
+key order AWS documents (Sid, Effect, Principal, Action, Resource, Condition). A one-element action or
+resource stays a plain string, as AWS accepts and as the previous documents were written.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from cdktf_cdktf_provider_aws.iam_role import IamRole
@@ -12,8 +20,46 @@ from constructs import Construct
 from components.aws_context import AwsContext
 
 
-def policy_document(*statements: dict[str, Any]) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+class Effect(StrEnum):
+    ALLOW = "Allow"
+    DENY = "Deny"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Statement:
+    """One IAM policy statement. ``actions``/``resources`` given as a str render as a JSON string,
+    as a sequence as a JSON list."""
+
+    actions: str | Sequence[str]
+    resources: str | Sequence[str] | None
+    """None only in a trust policy, whose resource is the role itself."""
+    effect: Effect = Effect.ALLOW
+    sid: str | None = None
+    principal: dict[str, Any] | None = None
+    """``{"Service": ...}`` or ``{"AWS": ...}``, for resource and key policies only."""
+    condition: dict[str, Any] | None = None
+
+    def render(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.sid is not None:
+            out["Sid"] = self.sid
+        out["Effect"] = self.effect.value
+        if self.principal is not None:
+            out["Principal"] = self.principal
+        out["Action"] = _json_value(self.actions)
+        if self.resources is not None:
+            out["Resource"] = _json_value(self.resources)
+        if self.condition is not None:
+            out["Condition"] = self.condition
+        return out
+
+
+def _json_value(value: str | Sequence[str]) -> str | list[str]:
+    return value if isinstance(value, str) else list(value)
+
+
+def policy_document(*statements: Statement) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": [s.render() for s in statements]})
 
 
 def service_role(
@@ -36,17 +82,17 @@ def service_role(
         name=name,
         description=description,
         assume_role_policy=policy_document(
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": service},
-                "Action": "sts:AssumeRole",
+            Statement(
+                principal={"Service": service},
+                actions="sts:AssumeRole",
+                resources=None,
                 # Confused-deputy guard: the service may assume the role only on this account's behalf.
-                "Condition": condition,
-            }
+                condition=condition,
+            )
         ),
     )
 
 
-def grant(scope: Construct, id: str, *, role: IamRole, name: str, statements: list[dict[str, Any]]) -> IamRolePolicy:
+def grant(scope: Construct, id: str, *, role: IamRole, name: str, statements: Sequence[Statement]) -> IamRolePolicy:
     """Attach ``statements`` to ``role`` as one inline policy named ``name``."""
     return IamRolePolicy(scope, id, role=role.id, name=name, policy=policy_document(*statements))

@@ -20,6 +20,7 @@ from components.aws_context import AwsContext
 from components.bucket import SecureBucket
 from components.compliance import suppress
 from components.connections import HTTP_PORT, HTTPS_PORT, Connections, Tier
+from components.iam import Statement
 from components.network import Network
 from config.naming import Kind, Namer
 from config.settings import LoadBalancerSettings
@@ -85,13 +86,12 @@ class LoadBalancer(Construct):
         # The regional Elastic Load Balancing account writes the logs (the provider knows it per region).
         elb_account = DataAwsElbServiceAccount(self, "elb-account")
         self.access_logs.add_to_policy(
-            {
-                "Sid": "ElbDeliversAccessLogs",
-                "Effect": "Allow",
-                "Principal": {"AWS": elb_account.arn},
-                "Action": "s3:PutObject",
-                "Resource": self.access_logs.objects_arn(f"{ACCESS_LOG_PREFIX}/AWSLogs/{aws.account_id}/"),
-            }
+            Statement(
+                sid="ElbDeliversAccessLogs",
+                principal={"AWS": elb_account.arn},
+                actions="s3:PutObject",
+                resources=self.access_logs.objects_arn(f"{ACCESS_LOG_PREFIX}/AWSLogs/{aws.account_id}/"),
+            )
         )
         self.alb = Lb(
             self,

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from constructs import Construct
 
 from components.compliance import suppress_short_retention
 from components.encryption import EncryptionKey
+from components.iam import Statement
 
 
 def log_group(scope: Construct, id: str, *, name: str, key: EncryptionKey, retention_days: int) -> CloudwatchLogGroup:
@@ -18,10 +17,6 @@ def log_group(scope: Construct, id: str, *, name: str, key: EncryptionKey, reten
     return group
 
 
-def write_statement(group: CloudwatchLogGroup) -> dict[str, Any]:
+def write_statement(group: CloudwatchLogGroup) -> Statement:
     """An IAM statement letting a role create streams in ``group`` and write events to them, nothing else."""
-    return {
-        "Effect": "Allow",
-        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-        "Resource": f"{group.arn}:log-stream:*",
-    }
+    return Statement(actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=f"{group.arn}:log-stream:*")

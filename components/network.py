@@ -21,7 +21,7 @@ from constructs import Construct
 from components.aws_context import AwsContext
 from components.connections import ANYWHERE_V4
 from components.encryption import EncryptionKey
-from components.iam import grant, service_role
+from components.iam import Statement, grant, service_role
 from components.logs import log_group
 from config.naming import Kind, Namer
 from config.settings import NetworkSettings
@@ -148,16 +148,15 @@ class Network(Construct):
             role=role,
             name="write-flow-logs",
             statements=[
-                {
-                    "Effect": "Allow",
-                    "Action": [
+                Statement(
+                    actions=[
                         "logs:CreateLogStream",
                         "logs:PutLogEvents",
                         "logs:DescribeLogGroups",
                         "logs:DescribeLogStreams",
                     ],
-                    "Resource": [self.flow_log_group.arn, f"{self.flow_log_group.arn}:*"],
-                }
+                    resources=[self.flow_log_group.arn, f"{self.flow_log_group.arn}:*"],
+                )
             ],
         )
         self.flow_log_role = role

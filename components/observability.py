@@ -22,7 +22,7 @@ from components.aws_context import AwsContext
 from components.compute import Compute
 from components.database import Database
 from components.encryption import EncryptionKey
-from components.iam import policy_document
+from components.iam import Effect, Statement, policy_document
 from components.load_balancer import LoadBalancer
 from config.naming import Kind, Namer
 from config.settings import ObservabilitySettings
@@ -69,22 +69,21 @@ class Observability(Construct):
             "topic-policy",
             arn=self.topic.arn,
             policy=policy_document(
-                {
-                    "Sid": "AlarmsAndRulesOfThisAccountPublish",
-                    "Effect": "Allow",
-                    "Principal": {"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]},
-                    "Action": "sns:Publish",
-                    "Resource": self.topic.arn,
-                    "Condition": {"StringEquals": {"aws:SourceAccount": aws.account_id}},
-                },
-                {
-                    "Sid": "DenyWithoutTls",
-                    "Effect": "Deny",
-                    "Principal": {"AWS": "*"},
-                    "Action": "sns:Publish",
-                    "Resource": self.topic.arn,
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                },
+                Statement(
+                    sid="AlarmsAndRulesOfThisAccountPublish",
+                    principal={"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]},
+                    actions="sns:Publish",
+                    resources=self.topic.arn,
+                    condition={"StringEquals": {"aws:SourceAccount": aws.account_id}},
+                ),
+                Statement(
+                    sid="DenyWithoutTls",
+                    effect=Effect.DENY,
+                    principal={"AWS": "*"},
+                    actions="sns:Publish",
+                    resources=self.topic.arn,
+                    condition={"Bool": {"aws:SecureTransport": "false"}},
+                ),
             ),
         )
         if settings.alarm_email:

@@ -17,6 +17,7 @@ from constructs import Construct
 from components.bucket import SecureBucket
 from components.compliance import suppress
 from components.encryption import EncryptionKey
+from components.iam import Effect, Statement
 from config.settings import StateBackendSettings
 
 # Terraform's S3 backend keys its DynamoDB lock items by this attribute.
@@ -65,19 +66,17 @@ class StateBackend(Construct):
             "nothing consumes events of state writes; locking, not notifications, guards concurrent runs"
         )
         self.state_bucket.add_to_policy(
-            {
-                # A writer that asks for another encryption (e.g. SSE-S3) is refused; one that asks for
-                # none gets the bucket default, SSE-KMS with the state key.
-                "Sid": "DenyWritesNotEncryptedWithKms",
-                "Effect": "Deny",
-                "Principal": {"AWS": "*"},
-                "Action": "s3:PutObject",
-                "Resource": self.state_bucket.objects_arn(),
-                "Condition": {
+            Statement(
+                sid="DenyWritesNotEncryptedWithKms",
+                effect=Effect.DENY,
+                principal={"AWS": "*"},
+                actions="s3:PutObject",
+                resources=self.state_bucket.objects_arn(),
+                condition={
                     "StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"},
                     "Null": {"s3:x-amz-server-side-encryption": "false"},
                 },
-            }
+            )
         )
         self.lock_table = DynamodbTable(
             self,
