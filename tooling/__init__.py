@@ -8,10 +8,13 @@ _QUIET_NODE_MAJORS = "18,19,20,21"
 
 
 def quiet_jsii() -> None:
-    """Silence jsii's Node support banners for this process and the ones it starts."""
+    """Prepare the jsii runtime before anything starts it (call it before importing cdktf): silence jsii's
+    Node support banners for this process and the ones it starts, and load the AWS provider bindings
+    lazily, which must happen before the jsii kernel starts (components/provider_bindings.py)."""
     for variable in (
         "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION",
         "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION",
         "JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION",
     ):
         os.environ.setdefault(variable, _QUIET_NODE_MAJORS)
+    import components  # noqa: F401  (its __init__ loads the provider bindings)
