@@ -164,7 +164,7 @@ class PlatformStack(TerraformStack):
             pattern=self.delivery.failure_pattern(),
         )
         if local:
-            local.ignore_unsupported(self)
+            local.adapt(self)
         self._outputs(name)
 
     def _backend(self, config: EnvironmentConfig, local: LocalEndpoint | None) -> None:
