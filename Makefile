@@ -31,7 +31,7 @@ OUT ?= cdktf.out
 endif
 export CDKTF_OUTDIR := $(OUT)
 
-# The app runs from the project's .venv (cdktf.json's `pipenv run` works too, only slower). The AWS
+# The app runs from the project's .venv (as cdktf.json says: plain `npx cdktf ...` works the same). The AWS
 # provider version is pinned exactly, so no provider lock file is generated (that needs the registry).
 CDKTF_FLAGS := --app "$(PYTHON) main.py" --output $(OUT) --skip-provider-lock
 APPROVE := $(if $(filter 1,$(AUTO_APPROVE)),--auto-approve,)

@@ -70,6 +70,17 @@ def deployment(tmp_path_factory: pytest.TempPathFactory, tf_cli_config: Path) ->
         stop_server(server)
 
 
+# Tests that share one applied stack run in one pytest-xdist worker (`--dist loadgroup` in pyproject), so
+# each stack is applied once per run while the other worker runs everything else alongside its waits.
+GROUPS = {"deployment": "dev-deployment", "bootstrap": "state-bootstrap"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run the re-plan and destroy of the shared deployment after every test that reads it."""
+    """Group each shared deployment's tests; run its re-plan and destroy after every test that reads it."""
+    for item in items:
+        for fixture, group in GROUPS.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(pytest.mark.xdist_group(group))
+                break
     items.sort(key=lambda item: item.path.name == "test_teardown.py")
