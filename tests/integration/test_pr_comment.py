@@ -145,5 +145,11 @@ def _refresh_fixtures(plans: Path) -> None:
                 }
                 for c in plan.get("resource_changes", [])
             ]
-            trimmed = {k: plan[k] for k in ("format_version", "terraform_version")} | {"resource_changes": changes}
-            (target / PLAN_JSON).write_text(json.dumps(trimmed, indent=1) + "\n")
+            (target / PLAN_JSON).write_text(_one_change_per_line(plan, changes))
+
+
+def _one_change_per_line(plan: dict[str, object], changes: list[dict[str, object]]) -> str:
+    """The trimmed plan as JSON with one resource change per line, so a fixture's diff reads like the plan."""
+    head = ", ".join(f"{json.dumps(k)}: {json.dumps(plan[k])}" for k in ("format_version", "terraform_version"))
+    lines = ",\n".join(f"  {json.dumps(c, sort_keys=True)}" for c in changes)
+    return f'{{{head}, "resource_changes": [\n{lines}\n]}}\n'
