@@ -110,7 +110,12 @@ def test_main_deploys_dev_then_staging_then_prod_each_in_its_environment_never_c
     (run,) = [s["run"] for s in job["steps"] if "cdktf deploy" in s.get("run", "")]
     assert '"healthtech-$HEALTHTECH_ENVIRONMENTS"' in run and "--auto-approve" in run
     assert job["env"] == {"HEALTHTECH_ENVIRONMENTS": "${{ inputs.environment }}"}
-    assert all("secrets" not in jobs[e] for e in ("dev", "staging", "prod"))  # no `secrets: inherit`
+    # secrets by name, never `secrets: inherit`
+    assert all(
+        jobs[e]["secrets"] == {"AWS_DEPLOY_ROLE_ARN": "${{ secrets.AWS_DEPLOY_ROLE_ARN }}"} for e in jobs if e != "ci"
+    )
+    declared = _load("deploy-environment.yml")["on"]["workflow_call"]["secrets"]
+    assert list(declared) == ["AWS_DEPLOY_ROLE_ARN"]
 
 
 def test_no_workflow_stores_aws_keys() -> None:

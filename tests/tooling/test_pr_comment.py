@@ -172,3 +172,12 @@ def test_the_checked_in_example_is_what_the_tool_writes_from_the_local_endpoint_
     readme = (ROOT / "README.md").read_text()
     embedded = readme.split(README_START + "\n", 1)[1].split(README_END, 1)[0]
     assert embedded == EXAMPLE.read_text(), f"README: paste {EXAMPLE.relative_to(ROOT)} between the markers"
+
+
+def test_plan_refuses_an_unknown_environment_before_synthesizing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["plan", "--out", str(tmp_path / "plans"), "qa"], environ={}) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("plan refused: ") and "environment 'qa': unknown; allowed: dev, staging, prod" in err
+    assert not (tmp_path / "plans").exists()
