@@ -18,6 +18,7 @@ Timings are for reading (bench/RESULTS.md), never thresholds in tests.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import os
 import shutil
@@ -26,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -139,6 +140,21 @@ def suites(rounds: int, scratch: Path) -> list[Figure]:
     ]
 
 
+@contextlib.contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """Terraform writes its plan and progress to our stdout (fd 1): keep it out of the table."""
+    sys.stdout.flush()
+    saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)
+
+
 def local(rounds: int, scratch: Path) -> list[Figure]:
     from config import ENVIRONMENTS
     from tooling.local import Terraform, bootstrap_state, free_port, start_server, stop_server, synthesize_local
@@ -151,22 +167,23 @@ def local(rounds: int, scratch: Path) -> list[Figure]:
         work = scratch / f"local-{round_}"
         server = start_server(free_port(), log_path=work / "moto.log")
         try:
-            _, stack_dir = synthesize_local("dev", server.url, work / "cdktf.out")
-            bootstrap_state(
-                server.url, bucket=dev.state.bucket, lock_table=dev.state.lock_table, region=dev.state.region
-            )
-            terraform = Terraform(stack_dir, cli_config)
-            terraform.init()
-            for step, action in (
-                ("apply", terraform.apply),
-                ("re-plan", terraform.plan_exit_code),
-                ("destroy", terraform.destroy),
-            ):
-                started = time.perf_counter()
-                outcome = action()
-                timings[step].append(time.perf_counter() - started)
-                if step == "re-plan" and outcome != 0:
-                    raise SystemExit(f"the re-plan of dev after apply was not clean (exit {outcome})")
+            with _quiet_stdout():
+                _, stack_dir = synthesize_local("dev", server.url, work / "cdktf.out")
+                bootstrap_state(
+                    server.url, bucket=dev.state.bucket, lock_table=dev.state.lock_table, region=dev.state.region
+                )
+                terraform = Terraform(stack_dir, cli_config)
+                terraform.init()
+                for step, action in (
+                    ("apply", terraform.apply),
+                    ("re-plan", terraform.plan_exit_code),
+                    ("destroy", terraform.destroy),
+                ):
+                    started = time.perf_counter()
+                    outcome = action()
+                    timings[step].append(time.perf_counter() - started)
+                    if step == "re-plan" and outcome != 0:
+                        raise SystemExit(f"the re-plan of dev after apply was not clean (exit {outcome})")
         finally:
             stop_server(server)
     return [Figure(f"dev on the local endpoint: {step}", values) for step, values in timings.items()]
