@@ -182,10 +182,10 @@ def _load_balancer_problems(cfg: EnvironmentConfig) -> Iterable[str]:
     lb = cfg.load_balancer
     certificate = re.compile(rf"^arn:aws[a-z-]*:acm:{re.escape(cfg.region)}:\d{{12}}:certificate/[0-9a-f-]{{36}}$")
     if lb.certificate_arn is None:
-        if not lb.allow_plain_http:
+        if not lb.allow_plain_http and lb.domain_name is None:
             yield (
-                f"{env}: load_balancer.certificate_arn: required (an ACM certificate ARN in {cfg.region}); "
-                "plain HTTP is allowed only where load_balancer.allow_plain_http=True (dev, no PHI)"
+                f"{env}: load_balancer.domain_name: required (with hosted_zone; or an ACM certificate_arn in "
+                f"{cfg.region}); plain HTTP is allowed only where load_balancer.allow_plain_http=True (dev, no PHI)"
             )
     elif not certificate.match(lb.certificate_arn):
         yield (

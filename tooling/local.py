@@ -184,14 +184,14 @@ def synthesize_local(
     ``certificate_arn`` (a certificate in the local endpoint's ACM) replaces the environment's own, so
     an environment that serves plain HTTP can be deployed with its HTTPS listeners too.
     """
-    from main import ENV_SELECT, selected_configs, synthesize
+    from main import ENV_LOCAL_ENDPOINT, ENV_SELECT, selected_configs, synthesize
 
-    (config,) = selected_configs({ENV_SELECT: environment})
+    (config,) = selected_configs({ENV_SELECT: environment, ENV_LOCAL_ENDPOINT: server_url})
     if certificate_arn is not None:
         config = dataclasses.replace(
             config, load_balancer=dataclasses.replace(config.load_balancer, certificate_arn=certificate_arn)
         )
-        validate(config)
+        validate(config, local=True)
     synthesize([config], outdir, local_endpoint=server_url)
     return config, outdir / "stacks" / stack_name(config.name)
 

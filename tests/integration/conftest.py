@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from config import ENVIRONMENTS
+from config.account import in_local_account, state_bucket
 from tooling.local import (
     LocalServer,
     Terraform,
@@ -54,7 +55,10 @@ def deployment(tmp_path_factory: pytest.TempPathFactory, tf_cli_config: Path) ->
         # ACM so the HTTPS listener and the HTTP->HTTPS redirect are applied and checked too.
         certificate = import_self_signed(server.url, DEV.region, "dev.healthtech.test")
         _, stack_dir = synthesize_local("dev", server.url, work / "cdktf.out", certificate_arn=certificate)
-        bootstrap_state(server.url, bucket=DEV.state.bucket, lock_table=DEV.state.lock_table, region=DEV.state.region)
+        local_dev = in_local_account(DEV)
+        bootstrap_state(
+            server.url, bucket=state_bucket(local_dev), lock_table=DEV.state.lock_table, region=DEV.state.region
+        )
         terraform = Terraform(stack_dir, tf_cli_config)
         terraform.init()
         started = time.monotonic()
