@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from config.settings import EnvironmentConfig
+from config.settings import EnvironmentConfig, WafAction
 
 # Current-generation Graviton and Intel/AMD families RDS PostgreSQL 16 offers; micro and small are
 # excluded because Performance Insights (always on) does not support them.
@@ -192,6 +192,12 @@ def _load_balancer_problems(cfg: EnvironmentConfig) -> Iterable[str]:
             f"{env}: load_balancer.certificate_arn: {lb.certificate_arn!r} is not an ACM certificate ARN in "
             f"{cfg.region} (arn:aws:acm:{cfg.region}:<account>:certificate/<uuid>)"
         )
+    for group, action in vars(lb.waf_rule_groups).items():
+        if not isinstance(action, WafAction):
+            yield (
+                f"{env}: load_balancer.waf_rule_groups.{group}: {action!r} is not allowed; use "
+                f"{' or '.join(f'WafAction.{a.name}' for a in WafAction)}"
+            )
     if not HEALTH_CHECK_PATH.match(lb.health_check_path):
         yield f"{env}: load_balancer.health_check_path: {lb.health_check_path!r} must be a URL path starting with '/'"
     if not HTTP_MATCHER.match(lb.health_check_matcher):

@@ -62,6 +62,10 @@ BAD: dict[str, tuple[EnvironmentConfig, str]] = {
         obs(alarm_email="oncall@healthtech.example"),
         "observability.alarm_email: 'oncall@healthtech.example' is on a domain reserved for examples",
     ),
+    "waf action not an enum": (
+        lb(waf_rule_groups=dataclasses.replace(STAGING.load_balancer.waf_rule_groups, common="allow")),  # type: ignore[arg-type]
+        "load_balancer.waf_rule_groups.common: 'allow' is not allowed; use WafAction.BLOCK or WafAction.COUNT",
+    ),
     "PHI over plain HTTP": (
         dataclasses.replace(DEV, data_classification=DataClassification.PHI),
         "data_classification: PHI is not allowed on an environment that serves plain HTTP",
