@@ -48,6 +48,8 @@ class KeyPurpose:
     """Whether CloudWatch Logs itself may use the key, for log groups of this account and region."""
     publishing_services: tuple[str, ...] = ()
     """Services that publish into an encrypted SNS topic on this account's behalf (``aws:SourceAccount``)."""
+    eventbridge_publishes: bool = False
+    """Whether EventBridge rules may publish into an encrypted SNS topic (its own statement, see below)."""
 
 
 PURPOSES: tuple[KeyPurpose, ...] = (
@@ -61,7 +63,8 @@ PURPOSES: tuple[KeyPurpose, ...] = (
         "sns",
         "SNS alarm topic",
         via_services=("sns",),
-        publishing_services=("cloudwatch.amazonaws.com", "events.amazonaws.com"),
+        publishing_services=("cloudwatch.amazonaws.com",),
+        eventbridge_publishes=True,
     ),
 )
 
@@ -157,6 +160,21 @@ def _key_policy(purpose: KeyPurpose, aws: AwsContext) -> dict[str, Any]:
                 "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
                 "Resource": "*",
                 "Condition": {"StringEquals": {"aws:SourceAccount": aws.account_id}},
+            }
+        )
+    if purpose.eventbridge_publishes:
+        # The SNS developer guide (encrypted topics, "Enable compatibility between event sources from AWS
+        # services and encrypted topics") gives EventBridge a statement without aws:SourceAccount or
+        # aws:SourceArn: EventBridge's KMS calls for a topic target carry neither, so a statement that
+        # requires them never matches and the rule's deliveries fail (FailedInvocations). The topic
+        # policy still limits who may publish to the topic; this statement only lets the service use the key.
+        statements.append(
+            {
+                "Sid": "EventBridgeRulesPublishToEncryptedTopics",
+                "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Resource": "*",
             }
         )
     return {"Version": "2012-10-17", "Statement": statements}

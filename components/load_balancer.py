@@ -19,6 +19,7 @@ from constructs import Construct
 from components.aws_context import AwsContext
 from components.bucket import SecureBucket
 from components.compliance import suppress
+from components.domain import Domain
 from components.network import HTTP_PORT, HTTPS_PORT, Network
 from config.naming import Namer
 from config.settings import LoadBalancerSettings
@@ -48,7 +49,9 @@ class LoadBalancer(Construct):
         namer: Namer,
         aws: AwsContext,
         network: Network,
+        domain: Domain | None = None,
     ) -> None:
+        """``domain``: serve HTTPS with its DNS-validated certificate (else ``settings.certificate_arn``)."""
         super().__init__(scope, id)
         self.access_logs = SecureBucket(
             self,
@@ -116,8 +119,9 @@ class LoadBalancer(Construct):
                 "deletion protection is off only where the environment sets it so (dev must stay destroyable)",
             )
         forward = LbListenerDefaultAction(type="forward", target_group_arn=self.target_group.arn)
-        self.https = settings.certificate_arn is not None
-        if settings.certificate_arn is not None:
+        certificate_arn = settings.certificate_arn or (domain.certificate_arn if domain else None)
+        self.https = certificate_arn is not None
+        if certificate_arn is not None:
             self.listeners = [
                 LbListener(
                     self,
@@ -126,7 +130,7 @@ class LoadBalancer(Construct):
                     port=HTTPS_PORT,
                     protocol="HTTPS",
                     ssl_policy=TLS_POLICY,
-                    certificate_arn=settings.certificate_arn,
+                    certificate_arn=certificate_arn,
                     default_action=[forward],
                 ),
                 LbListener(

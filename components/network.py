@@ -120,19 +120,22 @@ class Network(Construct):
             )
         # One private route table per AZ, so moving from a shared NAT to one per AZ changes routes only.
         self.private_route_tables: list[RouteTable] = []
+        # What private workloads need before they can reach AWS APIs through the NAT (ECS waits for it).
+        self.private_egress: list[Route | RouteTableAssociation] = []
         for i, subnet in enumerate(self.private_subnets):
             rt = RouteTable(
                 self, f"private-rt-{i + 1}", vpc_id=self.vpc.id, tags={"Name": namer.name("private-rt", index=i + 1)}
             )
-            Route(
+            route = Route(
                 self,
                 f"private-default-route-{i + 1}",
                 route_table_id=rt.id,
                 destination_cidr_block=ANYWHERE_V4,
                 nat_gateway_id=self.nat_gateways[i % nat_count].id,
             )
-            RouteTableAssociation(self, f"private-rta-{i + 1}", subnet_id=subnet.id, route_table_id=rt.id)
+            association = RouteTableAssociation(self, f"private-rta-{i + 1}", subnet_id=subnet.id, route_table_id=rt.id)
             self.private_route_tables.append(rt)
+            self.private_egress.extend([route, association])
 
     def _security_groups(self, settings: NetworkSettings) -> None:
         def group(tier: str, description: str) -> SecurityGroup:
@@ -144,8 +147,10 @@ class Network(Construct):
                 description=description,
                 vpc_id=self.vpc.id,
                 tags={"Name": name, "Tier": tier},
-                # Rules are separate resources, so the group is replaced before the old one is removed.
-                lifecycle={"create_before_destroy": True},
+                # No create_before_destroy: with a fixed name the new group would collide with the old one
+                # (names are unique per VPC). name_prefix would avoid that but replaces every existing group
+                # (name_prefix forces replacement), detaching the ALB, tasks, database and mount targets.
+                # Only a description or VPC change replaces a group; a new VPC frees the name anyway.
             )
 
         self.alb_security_group = group("alb", "Internet-facing load balancer: HTTPS (and HTTP redirect) in")

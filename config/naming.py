@@ -83,6 +83,13 @@ NAME_RULES: dict[str, NameRule] = {
     "postgres-final": NameRule("RDS final snapshot identifier", 255, pattern=_RDS_ID),
     "db-subnet-group": NameRule("DB subnet group name", 255, pattern=r"^[a-z0-9 ._-]+$"),
     "db-params": NameRule("DB parameter group name", 255, pattern=_RDS_ID),
+    "db-params-versioned": NameRule(
+        "DB parameter group name",
+        255,
+        pattern=_RDS_ID,
+        template="{project}-db-params-{purpose}-{env}",
+        purposes=("pg14", "pg15", "pg17"),
+    ),
     "rds-log-group": NameRule(
         "CloudWatch log group name",
         512,
@@ -179,6 +186,17 @@ class Namer:
                 )
                 out.append((kind, value))
         return out
+
+
+# CodePipeline keeps a pipeline's artifacts in a folder of the artifact store named after the pipeline
+# (ArtifactStore.location, CodePipeline API reference); the folder name is the first 20 characters of
+# the pipeline name. The first 20 characters are a prefix of the folder whether or not it is truncated.
+PIPELINE_ARTIFACT_FOLDER_LENGTH = 20
+
+
+def pipeline_artifact_prefix(pipeline_name: str) -> str:
+    """The object-key prefix under which CodePipeline writes ``pipeline_name``'s artifacts."""
+    return pipeline_name[:PIPELINE_ARTIFACT_FOLDER_LENGTH]
 
 
 def state_key_alias() -> str:

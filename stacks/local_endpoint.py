@@ -31,6 +31,7 @@ SERVICES: tuple[str, ...] = (
     "kms",
     "logs",
     "rds",
+    "route53",
     "s3",
     "secretsmanager",
     "sns",

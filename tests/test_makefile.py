@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from config import ENVIRONMENTS
+from config.account import in_local_account, state_bucket
 from tooling.local import bootstrap_state, free_port, start_server, stop_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,8 +64,9 @@ def test_make_diff_of_dev_in_local_mode_plans_against_the_s3_backend(tmp_path: P
     port = free_port()
     server = start_server(port, log_path=tmp_path / "moto.log")
     try:
-        state = ENVIRONMENTS["dev"].state
-        bootstrap_state(server.url, bucket=state.bucket, lock_table=state.lock_table, region=state.region)
+        dev = in_local_account(ENVIRONMENTS["dev"])
+        state = dev.state
+        bootstrap_state(server.url, bucket=state_bucket(dev), lock_table=state.lock_table, region=state.region)
         result = _make(
             "diff",
             "ENV=dev",

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from config import ENVIRONMENTS
+from config.account import in_local_account, state_bucket
 from tooling.local import (
     LocalServer,
     Terraform,
@@ -27,9 +28,10 @@ from tooling.local import (
     stop_server,
     synthesize_local,
 )
-from tooling.local_certificate import import_self_signed
 
 DEV = ENVIRONMENTS["dev"]
+LOCAL_ZONE = "healthtech.test"
+LOCAL_DOMAIN = f"dev.{LOCAL_ZONE}"
 
 
 @dataclass
@@ -38,6 +40,7 @@ class Deployment:
     terraform: Terraform
     outputs: dict[str, Any]
     certificate_arn: str
+    zone_id: str
     seconds: dict[str, float] = field(default_factory=dict)
     destroyed: bool = False
 
@@ -50,18 +53,30 @@ def deployment(tmp_path_factory: pytest.TempPathFactory, tf_cli_config: Path) ->
     work = tmp_path_factory.mktemp("local")
     server = start_server(free_port(), log_path=work / "moto.log")
     try:
-        # dev serves plain HTTP by configuration; here it gets a self-signed certificate from the local
-        # ACM so the HTTPS listener and the HTTP->HTTPS redirect are applied and checked too.
-        certificate = import_self_signed(server.url, DEV.region, "dev.healthtech.test")
-        _, stack_dir = synthesize_local("dev", server.url, work / "cdktf.out", certificate_arn=certificate)
-        bootstrap_state(server.url, bucket=DEV.state.bucket, lock_table=DEV.state.lock_table, region=DEV.state.region)
+        # dev serves plain HTTP by configuration; here it gets a domain in a local Route 53 zone, so the
+        # DNS-validated certificate, its validation record, the HTTPS listener, the HTTP->HTTPS redirect
+        # and the alias record are applied and checked too (the zone is made outside the stack, as a
+        # registered domain's zone is in a real account).
+        zone = boto_client(server.url, "route53", DEV.region).create_hosted_zone(
+            Name=LOCAL_ZONE, CallerReference=f"healthtech-{time.time()}"
+        )["HostedZone"]
+        _, stack_dir = synthesize_local("dev", server.url, work / "cdktf.out", domain=(LOCAL_DOMAIN, LOCAL_ZONE))
+        local_dev = in_local_account(DEV)
+        bootstrap_state(
+            server.url, bucket=state_bucket(local_dev), lock_table=DEV.state.lock_table, region=DEV.state.region
+        )
         terraform = Terraform(stack_dir, tf_cli_config)
         terraform.init()
         started = time.monotonic()
         terraform.apply()
-        deployment = Deployment(
-            server, terraform, terraform.outputs(), certificate, {"apply": time.monotonic() - started}
-        )
+        seconds = {"apply": time.monotonic() - started}
+        acm = boto_client(server.url, "acm", DEV.region)
+        (certificate,) = [
+            c["CertificateArn"]
+            for c in acm.list_certificates()["CertificateSummaryList"]
+            if c["DomainName"] == LOCAL_DOMAIN
+        ]
+        deployment = Deployment(server, terraform, terraform.outputs(), certificate, zone["Id"], seconds)
         yield deployment
         if not deployment.destroyed:
             terraform.destroy()
