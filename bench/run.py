@@ -157,6 +157,7 @@ def _quiet_stdout() -> Iterator[None]:
 
 def local(rounds: int, scratch: Path) -> list[Figure]:
     from config import ENVIRONMENTS
+    from config.account import in_local_account, state_bucket
     from tooling.local import Terraform, bootstrap_state, free_port, start_server, stop_server, synthesize_local
     from tooling.terraform_cli import write_cli_config
 
@@ -169,9 +170,8 @@ def local(rounds: int, scratch: Path) -> list[Figure]:
         try:
             with _quiet_stdout():
                 _, stack_dir = synthesize_local("dev", server.url, work / "cdktf.out")
-                bootstrap_state(
-                    server.url, bucket=dev.state.bucket, lock_table=dev.state.lock_table, region=dev.state.region
-                )
+                bucket = state_bucket(in_local_account(dev))
+                bootstrap_state(server.url, bucket=bucket, lock_table=dev.state.lock_table, region=dev.state.region)
                 terraform = Terraform(stack_dir, cli_config)
                 terraform.init()
                 for step, action in (
