@@ -18,25 +18,28 @@ from pathlib import Path
 import pytest
 
 from config import ENVIRONMENTS, EnvironmentConfig, validate
+from config.account import in_local_account, state_bucket
 from config.naming import stack_name
-from tests.integration.conftest import Deployment
+from tests.integration.conftest import LOCAL_DOMAIN, LOCAL_ZONE, Deployment
 from tests.tooling.test_pr_comment import FIXTURES, shape
 from tooling.plan_summary import ERROR_LOG, PLAN_JSON, PLAN_TEXT, Action, StatefulType, load
 from tooling.pr_comment import OVERRIDE_LABEL, main, save_plan
 
 pytestmark = pytest.mark.integration
 DEV = ENVIRONMENTS["dev"]
-LOCK_ID = f"{DEV.state.bucket}/{DEV.state.key_prefix}/dev/terraform.tfstate"  # Terraform's DynamoDB lock key
+# Terraform's DynamoDB lock key for dev's state, in the local endpoint's account.
+LOCK_ID = f"{state_bucket(in_local_account(DEV))}/{DEV.state.key_prefix}/dev/terraform.tfstate"
 
 
 def _config(deployment: Deployment, **database: object) -> EnvironmentConfig:
-    """dev as deployed (with the local certificate), with ``database`` settings changed."""
+    """dev as deployed (local account, its domain in the local zone), with ``database`` settings changed."""
+    local = in_local_account(DEV)
     config = dataclasses.replace(
-        DEV,
-        load_balancer=dataclasses.replace(DEV.load_balancer, certificate_arn=deployment.certificate_arn),
-        database=dataclasses.replace(DEV.database, **database),  # type: ignore[arg-type]
+        local,
+        load_balancer=dataclasses.replace(local.load_balancer, domain_name=LOCAL_DOMAIN, hosted_zone=LOCAL_ZONE),
+        database=dataclasses.replace(local.database, **database),  # type: ignore[arg-type]
     )
-    validate(config)
+    validate(config, local=True)
     return config
 
 
