@@ -54,8 +54,11 @@ def network_parameters(
     }
 
 
-def deploy(client: Any, name: str, parameters: dict[str, str], *, suffix: str = "dev") -> dict[str, str]:
-    """Create the stack ``name`` and the resources moto's CloudFormation skips; return its outputs."""
+def deploy(
+    client: Any, name: str, parameters: dict[str, str], *, suffix: str = "dev", body: str | None = None
+) -> dict[str, str]:
+    """Create the stack ``name`` from ``body`` (default: the template) and the resources moto's
+    CloudFormation skips; return its outputs."""
     secrets = client("secretsmanager")
     if SECRET not in {s["Name"] for s in secrets.list_secrets()["SecretList"]}:
         secrets.create_secret(
@@ -64,7 +67,7 @@ def deploy(client: Any, name: str, parameters: dict[str, str], *, suffix: str = 
     cfn = client("cloudformation")
     cfn.create_stack(
         StackName=name,
-        TemplateBody=TEMPLATE.read_text(),
+        TemplateBody=body or TEMPLATE.read_text(),
         Parameters=[
             {"ParameterKey": k, "ParameterValue": v} for k, v in {"EnvironmentSuffix": suffix, **parameters}.items()
         ],
