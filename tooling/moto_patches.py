@@ -377,3 +377,29 @@ def efs_update_file_system() -> None:
         return json.dumps(file_system.info_json()), {"status": 202, "Content-Type": "application/json"}
 
     _replace(EFSResponse, "update_file_system", update_file_system)
+
+
+@_patch
+def codebuild_update_project() -> None:
+    """CodeBuild UpdateProject (missing in moto: HTTP 500): the fields sent replace the stored ones.
+
+    moto stores a project under the API's own field names, so the request merges over them. An adopted
+    project (the original's) takes our buildspec, environment, logs and key this way.
+    """
+    from moto.codebuild.exceptions import ResourceNotFoundException
+    from moto.codebuild.responses import CodeBuildResponse
+    from moto.core.responses import ActionResult
+    from moto.core.utils import iso_8601_datetime_with_milliseconds
+
+    def update_project(self: Any) -> Any:
+        name = self._get_param("name")
+        project = self.codebuild_backend.codebuild_projects.get(name)
+        if project is None:
+            raise ResourceNotFoundException(f"Project cannot be found: {name}")
+        for key, value in json.loads(self.body).items():
+            if key != "name":
+                project.project_metadata[key] = value
+        project.project_metadata["lastModifiedDate"] = iso_8601_datetime_with_milliseconds()
+        return ActionResult({"project": project.project_metadata})
+
+    _replace(CodeBuildResponse, "update_project", update_project)

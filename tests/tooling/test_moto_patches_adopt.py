@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from moto.codebuild.responses import CodeBuildResponse
 from moto.efs.responses import EFSResponse
 from moto.logs.responses import LogsResponse
 from moto.rds.models import RDSBackend
@@ -74,4 +75,35 @@ def test_upstream_still_needs_efs_update_file_system(client: Any, monkeypatch: p
     file_system = efs.create_file_system(CreationToken="adopted")["FileSystemId"]
     with pytest.raises(ClientError) as error:
         efs.update_file_system(FileSystemId=file_system, ThroughputMode="elastic")
+    assert status(error.value) == 500
+
+
+def codebuild_project(client: Any) -> Any:
+    role = client("iam").create_role(RoleName="build", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    codebuild = client("codebuild")
+    codebuild.create_project(
+        name="adopted",
+        source={"type": "CODEPIPELINE"},
+        artifacts={"type": "CODEPIPELINE"},
+        environment={"type": "LINUX_CONTAINER", "image": "old", "computeType": "BUILD_GENERAL1_SMALL"},
+        serviceRole=role,
+    )
+    return codebuild
+
+
+def test_a_codebuild_project_is_updated(client: Any) -> None:
+    codebuild = codebuild_project(client)
+    environment = {"type": "LINUX_CONTAINER", "image": "new", "computeType": "BUILD_GENERAL1_MEDIUM"}
+    updated = codebuild.update_project(name="adopted", description="ours", environment=environment)["project"]
+    assert (updated["description"], updated["environment"]["image"]) == ("ours", "new")
+    (project,) = codebuild.batch_get_projects(names=["adopted"])["projects"]
+    assert project["environment"]["computeType"] == "BUILD_GENERAL1_MEDIUM"
+    assert project["source"] == {"type": "CODEPIPELINE"}  # what was not sent is kept
+
+
+def test_upstream_still_needs_codebuild_update_project(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    codebuild = codebuild_project(client)
+    unpatch(monkeypatch, CodeBuildResponse)
+    with pytest.raises(ClientError) as error:
+        codebuild.update_project(name="adopted", description="ours")
     assert status(error.value) == 500
