@@ -315,6 +315,8 @@ def print_retain(stack_name_: str, environment: str, endpoint: str | None) -> st
 
 
 def main(argv: list[str] | None = None, environ: Mapping[str, str] = os.environ) -> int:
+    from botocore.exceptions import BotoCoreError, ClientError
+
     from tooling import quiet_jsii
 
     quiet_jsii()
@@ -346,6 +348,13 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] = os.environ)
         )
     except AdoptError as error:
         print(f"adopt: {error}", file=sys.stderr)
+        return 2
+    except (BotoCoreError, ClientError) as error:
+        print(
+            f"adopt: an AWS call failed, nothing written: {error}\n(check the credentials and region, e.g. "
+            "AWS_PROFILE, or HEALTHTECH_LOCAL_ENDPOINT for the local endpoint)",
+            file=sys.stderr,
+        )
         return 2
     print(text)
     print("\nwritten: " + ", ".join(str(p) for p in written))

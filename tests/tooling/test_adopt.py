@@ -122,3 +122,13 @@ def test_an_unknown_environment_is_refused_before_any_aws_call(tmp_path, capsys)
     error = capsys.readouterr().err
     assert "--environment 'qa'" in error and "dev" in error
     assert not outdir.exists()
+
+
+def test_an_unreachable_aws_is_a_message_not_a_traceback(tmp_path, capsys):
+    # a closed loopback port stands in for missing credentials or network: both are botocore errors
+    environ = {"HEALTHTECH_LOCAL_ENDPOINT": "http://127.0.0.1:9"}
+    code = main(["--stack", "TapStackdev", "--environment", "dev", "--outdir", str(tmp_path / "out")], environ=environ)
+    assert code == 2
+    error = capsys.readouterr().err
+    assert "an AWS call failed, nothing written" in error and "Traceback" not in error
+    assert not (tmp_path / "out").exists()
