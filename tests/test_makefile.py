@@ -58,6 +58,23 @@ def test_bootstrap_and_drift_targets() -> None:
     assert _dry("drift", "ENV=prod") == ".venv/bin/python -m tooling.drift prod"
 
 
+def test_adopt_targets_name_the_stack_and_environment() -> None:
+    assert _dry("adopt", "ENV=staging") == (
+        ".venv/bin/python -m tooling.adopt --stack TapStackstaging --environment staging --outdir cdktf.out"
+    )
+    assert _dry("adopt", "STACK=Legacy", "LOCAL=1", "ADOPT_FLAGS=--apply-prerequisites") == (
+        ".venv/bin/python -m tooling.adopt --stack Legacy --environment dev --outdir .local/cdktf.out "
+        "--apply-prerequisites"
+    )
+    assert (
+        _dry("adopt-retain") == ".venv/bin/python -m tooling.adopt --stack TapStackdev --environment dev --print-retain"
+    )
+    assert _dry("adopt-plan").splitlines()[-1] == (
+        "terraform -chdir=cdktf.out/stacks/healthtech-dev plan -input=false -out=adopt.tfplan"
+    )
+    assert _dry("adopt-apply") == "terraform -chdir=cdktf.out/stacks/healthtech-dev apply -input=false adopt.tfplan"
+
+
 @pytest.mark.cli
 @pytest.mark.integration
 def test_make_diff_of_dev_in_local_mode_plans_against_the_s3_backend(tmp_path: Path, tf_cli_config: Path) -> None:
