@@ -235,11 +235,12 @@ def write(stack_dir: Path, adoption: Adoption) -> list[Path]:
     return written
 
 
-def _environment(name: str) -> EnvironmentConfig:
-    from main import ENV_SELECT, selected_configs
+def _environment(name: str, endpoint: str | None) -> EnvironmentConfig:
+    """``name``'s settings; with a local endpoint, deployed into its account as every local synth is."""
+    from main import ENV_LOCAL_ENDPOINT, ENV_SELECT, selected_configs
 
     try:
-        (config,) = selected_configs({ENV_SELECT: name})
+        (config,) = selected_configs({ENV_SELECT: name, **({ENV_LOCAL_ENDPOINT: endpoint} if endpoint else {})})
     except ConfigError as error:
         raise AdoptError(f"--environment {name!r}: {error}") from None
     return config
@@ -265,7 +266,7 @@ def adopt(
     allow_replacement: bool,
     apply_prerequisites: bool = False,
 ) -> tuple[str, list[Path]]:
-    config = _environment(environment)
+    config = _environment(environment, endpoint)
     clients = clients_for(config.region, endpoint)
     account: str = clients("sts").get_caller_identity()["Account"]
     stack = read_stack(clients("cloudformation"), stack_name_, account=account, region=config.region)
@@ -299,7 +300,7 @@ def adopt(
 
 
 def print_retain(stack_name_: str, environment: str, endpoint: str | None) -> str:
-    config = _environment(environment)
+    config = _environment(environment, endpoint)
     clients = clients_for(config.region, endpoint)
     account: str = clients("sts").get_caller_identity()["Account"]
     stack = read_stack(clients("cloudformation"), stack_name_, account=account, region=config.region)

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from config import ENVIRONMENTS
+from config.account import in_local_account, state_bucket
 from tests.integration.tapstack import TEMPLATE, deploy, network_parameters
 from tooling.adopt import IMPORTS_FILE, OVERRIDE_FILE, main
 from tooling.adopt_cfn import parse_template, retain_template
@@ -138,7 +139,8 @@ def adopted(tmp_path_factory: pytest.TempPathFactory, tf_cli_config: Path) -> It
         retained, _ = retain_template(parse_template(TEMPLATE.read_text()))
         outputs = deploy(client, STACK, DEV_NETWORK, body=json.dumps(retained))
         client("s3").put_object(Bucket=outputs["ArtifactBucketName"], Key=OBJECT[0], Body=OBJECT[1])
-        bootstrap_state(server.url, bucket=DEV.state.bucket, lock_table=DEV.state.lock_table, region=DEV.state.region)
+        bucket = state_bucket(in_local_account(DEV))
+        bootstrap_state(server.url, bucket=bucket, lock_table=DEV.state.lock_table, region=DEV.state.region)
         before = identifiers(client)
         outdir = tmp_path_factory.mktemp("adopt-out") / "cdktf.out"
         assert _adopt(server, outdir, STACK, "--apply-prerequisites") == 0
