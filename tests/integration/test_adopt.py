@@ -210,11 +210,6 @@ def test_apply_keeps_the_identifiers_and_the_data(adopted):
     assert body == OBJECT[1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known failure since the account merge: the re-plan after the retained delete updates 116 resources "
-    "(it showed only the RDSMasterSecretArn output before); see the stop note",
-)
 def test_deleting_the_retained_stack_leaves_everything_and_replan_is_clean(adopted):
     cfn = adopted.client("cloudformation")
     cfn.delete_stack(StackName=STACK)

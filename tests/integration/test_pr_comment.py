@@ -26,12 +26,6 @@ from tooling.plan_summary import ERROR_LOG, PLAN_JSON, PLAN_TEXT, Action, Statef
 from tooling.pr_comment import OVERRIDE_LABEL, main, save_plan
 
 pytestmark = pytest.mark.integration
-# Known failure, kept visible: since the account work (branch `account`) was merged beside this one, the
-# in-place, replace and failed scenarios no longer plan what they set up (the in-place plan shows no
-# change, the failed one a change and no lock error). Strict, so the marker must go once they pass.
-BROKEN_SINCE_ACCOUNT_MERGE = pytest.mark.xfail(
-    strict=True, reason="scenario plans do not reflect their configs since the account merge; see the stop note"
-)
 DEV = ENVIRONMENTS["dev"]
 # Terraform's DynamoDB lock key for dev's state, in the local endpoint's account.
 LOCK_ID = f"{state_bucket(in_local_account(DEV))}/{DEV.state.key_prefix}/dev/terraform.tfstate"
@@ -81,7 +75,6 @@ def test_the_unchanged_code_plans_nothing(plans: Path) -> None:
     assert "No changes." in (plans / "unchanged" / PLAN_TEXT).read_text()
 
 
-@BROKEN_SINCE_ACCOUNT_MERGE
 def test_a_change_in_place_updates_the_database_and_loses_nothing(plans: Path) -> None:
     summary = load(plans / "in-place")
     assert [(c.type, c.action) for c in summary.changes] == [(StatefulType.DB_INSTANCE.value, Action.CHANGE)]
@@ -89,7 +82,6 @@ def test_a_change_in_place_updates_the_database_and_loses_nothing(plans: Path) -
     assert "backup_retention_period" in (plans / "in-place" / PLAN_TEXT).read_text()
 
 
-@BROKEN_SINCE_ACCOUNT_MERGE
 def test_a_new_database_name_replaces_the_database(plans: Path) -> None:
     summary = load(plans / "replace-db")
     (loss,) = summary.losses
@@ -105,7 +97,6 @@ def test_a_held_lock_fails_the_plan_with_its_first_error_line(plans: Path) -> No
     assert not (plans / "failed" / PLAN_JSON).exists()
 
 
-@BROKEN_SINCE_ACCOUNT_MERGE
 def test_the_comment_warns_and_the_check_fails_on_the_replacement(plans: Path, tmp_path: Path) -> None:
     only_replacement = tmp_path / "one"
     shutil.copytree(plans / "replace-db", only_replacement / "dev")
@@ -122,7 +113,6 @@ def test_the_comment_warns_and_the_check_fails_on_the_replacement(plans: Path, t
     assert f"the label `{OVERRIDE_LABEL}` is on this pull request: the check passes anyway" in out.read_text()
 
 
-@BROKEN_SINCE_ACCOUNT_MERGE
 def test_a_failed_plan_fails_the_check_even_with_the_override(plans: Path, tmp_path: Path) -> None:
     out = tmp_path / "comment.md"
     assert main(["comment", str(plans), "--output", str(out), "--allow-stateful-destroy"]) == 1
@@ -132,7 +122,6 @@ def test_a_failed_plan_fails_the_check_even_with_the_override(plans: Path, tmp_p
     assert "| in-place | changes | 0 | 1 | 0 | 0 | 0 |" in body
 
 
-@BROKEN_SINCE_ACCOUNT_MERGE
 def test_the_checked_in_example_summarizes_like_these_plans(plans: Path) -> None:
     if os.environ.get("HEALTHTECH_REFRESH_PR_EXAMPLE") == "1":
         _refresh_fixtures(plans)
