@@ -30,6 +30,8 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from tooling import JSII_QUIET
+
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 PEER_PYTHON = ROOT / ".bench-venv" / "bin" / "python"
@@ -51,9 +53,7 @@ class Figure:
 
 def _env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("NODE_OPTIONS", "HEALTHTECH_PROVIDER_BINDINGS")}
-    env |= {"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "18,19,20,21", "PYTHONPATH": str(ROOT)}
-    env |= {"JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "18,19,20,21", **extra}
-    return env
+    return env | JSII_QUIET | {"PYTHONPATH": str(ROOT), **extra}
 
 
 def _timed(args: list[str], env: dict[str, str]) -> float:

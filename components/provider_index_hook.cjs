@@ -14,20 +14,21 @@ const VERSION = "20.1.0"; // components/provider_bindings.py PINNED
 const EAGER = /^exports\.([A-Za-z_$][\w$]*) = require\("(\.\/[a-z0-9-]+)"\);$/gm;
 const MIN_MODULES = 1000;
 
-function isProviderIndex(filename) {
-  if (path.basename(filename) !== "index.js" || path.basename(path.dirname(filename)) !== "lib") return false;
+// The provider's package.json when `filename` is its lib/index.js, else null (one read per index.js).
+function providerManifest(filename) {
+  if (path.basename(filename) !== "index.js" || path.basename(path.dirname(filename)) !== "lib") return null;
   try {
     const manifest = JSON.parse(fs.readFileSync(path.join(path.dirname(filename), "..", "package.json"), "utf8"));
-    return manifest.name === PACKAGE;
+    return manifest.name === PACKAGE ? manifest : null;
   } catch {
-    return false;
+    return null;
   }
 }
 
 const compile = Module.prototype._compile;
 Module.prototype._compile = function (content, filename) {
-  if (isProviderIndex(filename)) {
-    const manifest = JSON.parse(fs.readFileSync(path.join(path.dirname(filename), "..", "package.json"), "utf8"));
+  const manifest = providerManifest(filename);
+  if (manifest !== null) {
     if (manifest.version !== VERSION) {
       throw new Error(`${PACKAGE} ${manifest.version} loaded; provider_index_hook.cjs was checked against ${VERSION}`);
     }
