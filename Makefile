@@ -6,11 +6,15 @@
 #   make deploy ENV=dev             apply one environment (asks for approval; AUTO_APPROVE=1 skips it)
 #   make drift [ENV=dev]            plan -detailed-exitcode: exit 0 clean, 2 drift, 1 error
 #   make lint | test                ruff, mypy and actionlint | the test suite
+#   make adopt-retain STACK=TapStackdev ENV=dev   print the CloudFormation Retain change of a TapStack
+#   make adopt STACK=TapStackdev ENV=dev          report the risks, write import blocks (README, Adopt)
+#   make adopt-plan | adopt-apply ENV=dev          terraform plan -out / apply of that plan, with the imports
 #
 # LOCAL=1 sends everything to the local AWS endpoint (moto) on 127.0.0.1:$(PORT), started by
 # `make local-up`, and synthesizes into .local/cdktf.out so real-AWS output is never mixed with it.
 
 ENV ?= dev
+STACK ?= TapStack$(ENV)
 PORT ?= 5055
 PYTHON ?= .venv/bin/python
 CDKTF ?= npx --no-install cdktf
@@ -31,12 +35,12 @@ OUT ?= cdktf.out
 endif
 export CDKTF_OUTDIR := $(OUT)
 
-# The app runs from the project's .venv (cdktf.json's `pipenv run` works too, only slower). The AWS
+# The app runs from the project's .venv (as cdktf.json says: plain `npx cdktf ...` works the same). The AWS
 # provider version is pinned exactly, so no provider lock file is generated (that needs the registry).
 CDKTF_FLAGS := --app "$(PYTHON) main.py" --output $(OUT) --skip-provider-lock
 APPROVE := $(if $(filter 1,$(AUTO_APPROVE)),--auto-approve,)
 
-.PHONY: setup synth bootstrap diff deploy drift lint test local-up local-down
+.PHONY: setup synth bootstrap diff deploy drift lint test local-up local-down adopt adopt-retain adopt-plan adopt-apply
 
 setup:
 	bash scripts/setup.sh
@@ -70,3 +74,19 @@ local-up:
 
 local-down:
 	$(PYTHON) -m tooling.local down $(ENV)
+
+# Adoption of a running CloudFormation TapStack (README, Adopt). ADOPT_FLAGS e.g. --apply-prerequisites.
+ADOPT_DIR := $(OUT)/stacks/healthtech-$(ENV)
+
+adopt-retain:
+	$(PYTHON) -m tooling.adopt --stack $(STACK) --environment $(ENV) --print-retain
+
+adopt:
+	$(PYTHON) -m tooling.adopt --stack $(STACK) --environment $(ENV) --outdir $(OUT) $(ADOPT_FLAGS)
+
+adopt-plan:
+	terraform -chdir=$(ADOPT_DIR) init -input=false
+	terraform -chdir=$(ADOPT_DIR) plan -input=false -out=adopt.tfplan
+
+adopt-apply:
+	terraform -chdir=$(ADOPT_DIR) apply -input=false adopt.tfplan

@@ -14,6 +14,7 @@ directory that replaces ``cdktf.out/`` only on success, so a failed synth writes
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import sys
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from config import ENVIRONMENTS, ConfigError, EnvironmentConfig, StateBackendSettings, select
+from config.account import in_local_account, state_bucket
 
 if TYPE_CHECKING:
     from cdktf import App
@@ -42,8 +44,12 @@ LOCAL_BOOTSTRAP_STATE_FILE = ROOT / ".local" / "bootstrap" / "terraform.tfstate"
 def selected_configs(
     environ: Mapping[str, str], registry: Mapping[str, EnvironmentConfig] = ENVIRONMENTS
 ) -> list[EnvironmentConfig]:
+    """The selected environments, validated. With a local endpoint they deploy into its account, where
+    documentation placeholders are allowed (moto's own account is one)."""
     requested = environ.get(ENV_SELECT)
-    return select(registry, requested.split(",") if requested else None)
+    local = bool(environ.get(ENV_LOCAL_ENDPOINT))
+    configs = select(registry, requested.split(",") if requested else None, local=local)
+    return [in_local_account(c) for c in configs] if local else configs
 
 
 def build_stacks(
@@ -54,21 +60,21 @@ def build_stacks(
     from stacks.platform_stack import PlatformStack
 
     local = LocalEndpoint(url=local_endpoint) if local_endpoint else None
-    return [PlatformStack(app, cfg, local=local) for cfg in configs]
+    return [PlatformStack(app, in_local_account(cfg) if local else cfg, local=local) for cfg in configs]
 
 
 def shared_state(configs: list[EnvironmentConfig]) -> StateBackendSettings:
     """The state backend the selected environments share; one bootstrap serves one bucket and table."""
-    backends = {(c.state.bucket, c.state.lock_table, c.state.region): c for c in configs}
+    backends = {(state_bucket(c), c.state.lock_table, c.state.region, c.account_id): c for c in configs}
     if len(backends) != 1:
-        names = "; ".join(f"{c.name}: {b[0]}/{b[1]} in {b[2]}" for b, c in backends.items())
+        names = "; ".join(f"{c.name}: {b[0]}/{b[1]} in {b[2]} of account {b[3]}" for b, c in backends.items())
         raise ConfigError(
             [
                 f"state: the selected environments use different state backends ({names}); "
                 f"select the environments of one account/region with {ENV_SELECT}"
             ]
         )
-    return configs[0].state
+    return dataclasses.replace(configs[0].state, bucket=state_bucket(configs[0]))
 
 
 def build_bootstrap_stack(
@@ -85,9 +91,12 @@ def build_bootstrap_stack(
 
     # Terraform resolves a local backend path from the stack's working directory, cdktf.out/stacks/<stack>.
     stack_dir = outdir.resolve() / "stacks" / BOOTSTRAP_STACK
+    if local_endpoint:
+        configs = [in_local_account(c) for c in configs]
     return StateBootstrapStack(
         app,
         state=shared_state(configs),
+        account_id=configs[0].account_id,
         state_file=os.path.relpath(state_file.resolve(), stack_dir),
         owner=configs[0].owner,
         cost_center=configs[0].cost_center,

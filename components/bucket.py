@@ -57,9 +57,11 @@ class SecureBucket(Construct):
         force_destroy: bool,
         noncurrent_version_days: int = NONCURRENT_VERSION_DAYS,
         sse_s3_reason: str | None = None,
+        expire_prefix: str = "",
     ) -> None:
-        """``expire_after_days`` None keeps current objects until deleted (e.g. Terraform state); old
-        versions always expire after ``noncurrent_version_days``."""
+        """``expire_after_days`` None keeps current objects until deleted (e.g. Terraform state); with
+        ``expire_prefix`` only current objects under that prefix expire. Old versions always expire after
+        ``noncurrent_version_days``."""
         super().__init__(scope, id)
         if (key is None) == (sse_s3_reason is None):
             raise ValueError(f"bucket {name}: give a KMS key, or no key and the reason SSE-S3 is used instead")
@@ -108,30 +110,48 @@ class SecureBucket(Construct):
                 )
             ],
         )
-        S3BucketLifecycleConfiguration(
-            self,
-            "lifecycle",
-            bucket=self.bucket.id,
-            rule=[
+        abort_uploads = [S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(days_after_initiation=7)]
+        old_versions = [
+            S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(noncurrent_days=noncurrent_version_days)
+        ]
+        expiration = (
+            [S3BucketLifecycleConfigurationRuleExpiration(days=expire_after_days)] if expire_after_days else None
+        )
+        if expire_after_days and expire_prefix:
+            # Only objects under the prefix expire; everything else (e.g. the pipeline's source archive)
+            # stays current until replaced, and only its old versions expire (the second rule).
+            rules = [
+                S3BucketLifecycleConfigurationRule(
+                    id="expire-objects",
+                    status="Enabled",
+                    filter=[S3BucketLifecycleConfigurationRuleFilter(prefix=expire_prefix)],
+                    expiration=expiration,
+                    abort_incomplete_multipart_upload=abort_uploads,
+                ),
+                S3BucketLifecycleConfigurationRule(
+                    id="expire-old-versions",
+                    status="Enabled",
+                    filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
+                    noncurrent_version_expiration=old_versions,
+                    abort_incomplete_multipart_upload=abort_uploads,
+                ),
+            ]
+        else:
+            rules = [
                 S3BucketLifecycleConfigurationRule(
                     id="expire-objects" if expire_after_days else "expire-old-versions",
                     status="Enabled",
                     filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
-                    expiration=(
-                        [S3BucketLifecycleConfigurationRuleExpiration(days=expire_after_days)]
-                        if expire_after_days
-                        else None
-                    ),
-                    noncurrent_version_expiration=[
-                        S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
-                            noncurrent_days=noncurrent_version_days
-                        )
-                    ],
-                    abort_incomplete_multipart_upload=[
-                        S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(days_after_initiation=7)
-                    ],
+                    expiration=expiration,
+                    noncurrent_version_expiration=old_versions,
+                    abort_incomplete_multipart_upload=abort_uploads,
                 )
-            ],
+            ]
+        S3BucketLifecycleConfiguration(
+            self,
+            "lifecycle",
+            bucket=self.bucket.id,
+            rule=rules,
             # S3 refuses noncurrent-version rules until versioning is on.
             depends_on=[self.versioning],
         )

@@ -44,7 +44,7 @@ from components.container_registry import ContainerRegistry
 from components.database import Database
 from components.encryption import EncryptionKey
 from components.file_storage import FileStorage
-from components.iam import grant
+from components.iam import grant, policies_of
 from components.identity import WorkloadIdentity
 from components.load_balancer import LoadBalancer
 from components.logs import log_group, write_statement
@@ -185,8 +185,16 @@ class Compute(Construct):
             # definition revision runs (it registers one per release); applying ours again would roll
             # the service back to the bootstrap image.
             lifecycle={"ignore_changes": ["desired_count", "task_definition"]},
-            # The target group must be attached to a listener before a service can register into it.
-            depends_on=[*load_balancer.listeners, capacity_providers],
+            # The target group must be attached to a listener before a service can register into it. The
+            # first tasks need the execution role's permissions (image, logs, secret), the EFS mount targets
+            # and the NAT routes, or they fail with ResourceInitializationError and trip the circuit breaker.
+            depends_on=[
+                *load_balancer.listeners,
+                capacity_providers,
+                *policies_of(identity.execution_role),
+                *file_storage.mount_targets,
+                *network.private_egress,
+            ],
         )
         self._autoscaling(settings, namer)
 

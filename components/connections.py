@@ -67,8 +67,10 @@ class Connections(Construct):
             description=description,
             vpc_id=vpc_id,
             tags={"Name": name, "Tier": tier.value},
-            # Rules are separate resources, so the group is replaced before the old one is removed.
-            lifecycle={"create_before_destroy": True},
+            # No create_before_destroy: with a fixed name the new group would collide with the old one
+            # (names are unique per VPC). name_prefix would avoid that but replaces every existing group
+            # (name_prefix forces replacement), detaching the ALB, tasks, database and mount targets.
+            # Only a description or VPC change replaces a group; a new VPC frees the name anyway.
         )
 
     @property

@@ -26,6 +26,21 @@ PARAMETERS: dict[str, str] = {
     "log_connections": "1",
     "log_disconnections": "1",
 }
+# The engine version the first deployments were created with: their group keeps its unsuffixed name.
+FIRST_ENGINE_VERSION = "16"
+
+
+def parameter_group_name(namer: Namer, engine_version: str) -> str:
+    """``healthtech-db-params-{env}`` for PostgreSQL 16, ``healthtech-db-params-pg17-{env}`` for 17.
+
+    A new family forces a new parameter group, created before the old one is destroyed; a name per
+    family keeps the two from colliding, and existing (16) deployments keep their group untouched.
+    """
+    if engine_version == FIRST_ENGINE_VERSION:
+        return namer.name(Kind.DB_PARAMS)
+    return namer.name(Kind.DB_PARAMS_VERSIONED, purpose=f"pg{engine_version}")
+
+
 # RDS's CA with RSA-2048 keys valid until 2061; clients verify the server against it.
 CA_CERTIFICATE = "rds-ca-rsa2048-g1"
 
@@ -69,10 +84,12 @@ class Database(Construct):
         parameters = DbParameterGroup(
             self,
             "parameters",
-            name=namer.name(Kind.DB_PARAMS),
+            name=parameter_group_name(namer, settings.engine_version),
             family=f"postgres{settings.engine_version}",
             description="TLS-only connections with connection logging",
             parameter=[DbParameterGroupParameter(name=k, value=v) for k, v in PARAMETERS.items()],
+            # Kept: the instance cannot let go of its group before a new one exists. A family change (the
+            # only setting that replaces the group) also changes its name (parameter_group_name).
             lifecycle={"create_before_destroy": True},
         )
         # Created before the instance so RDS writes its log exports into encrypted, expiring groups
@@ -87,7 +104,8 @@ class Database(Construct):
             )
             for export in RDS_LOG_EXPORTS
         ]
-        monitoring_role = self._monitoring_role(namer, aws) if settings.enhanced_monitoring_interval_seconds else None
+        monitoring = self._monitoring_role(namer, aws) if settings.enhanced_monitoring_interval_seconds else None
+        monitoring_role = monitoring[0] if monitoring else None
 
         self.instance = DbInstance(
             self,
@@ -131,7 +149,8 @@ class Database(Construct):
             final_snapshot_identifier=namer.name(Kind.POSTGRES_FINAL) if settings.final_snapshot else None,
             apply_immediately=settings.apply_immediately,
             tags={"Name": namer.name(Kind.POSTGRES)},
-            depends_on=log_groups,
+            # RDS checks the monitoring role's permissions when the instance is created.
+            depends_on=[*log_groups, *([monitoring[1]] if monitoring else [])],
         )
         self._explain_cheaper_settings(settings, deletion_protection)
 
@@ -156,7 +175,7 @@ class Database(Construct):
                 "enhanced OS metrics are off outside prod for cost; Performance Insights and basic metrics remain on",
             )
 
-    def _monitoring_role(self, namer: Namer, aws: AwsContext) -> IamRole:
+    def _monitoring_role(self, namer: Namer, aws: AwsContext) -> tuple[IamRole, IamRolePolicyAttachment]:
         role = service_role(
             self,
             "monitoring-role",
@@ -166,13 +185,13 @@ class Database(Construct):
             description="RDS enhanced monitoring: OS metrics to CloudWatch Logs",
         )
         # The AWS-managed policy is scoped by AWS to the RDSOSMetrics log group and its streams.
-        IamRolePolicyAttachment(
+        attachment = IamRolePolicyAttachment(
             self,
             "monitoring-policy",
             role=role.name,
             policy_arn=f"arn:{aws.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
         )
-        return role
+        return role, attachment
 
     @property
     def secret_arn(self) -> str:

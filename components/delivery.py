@@ -42,7 +42,7 @@ from components.encryption import EncryptionKey
 from components.iam import Statement, grant, service_role
 from components.identity import WorkloadIdentity
 from components.logs import log_group, write_statement
-from config.naming import Kind, Namer
+from config.naming import Kind, Namer, pipeline_artifact_prefix
 from config.settings import DeliverySettings
 
 BUILDSPEC = Path(__file__).resolve().parent.parent / "delivery" / "buildspec.yml"
@@ -72,12 +72,17 @@ class Delivery(Construct):
     ) -> None:
         super().__init__(scope, id)
         self._settings = settings
+        pipeline_name = namer.name(Kind.PIPELINE)
+        # Only the pipeline's own artifacts expire: the S3 source archive must outlive a quiet month,
+        # or a manual rerun or a rollback fails at Source.
+        artifact_prefix = pipeline_artifact_prefix(pipeline_name)
         self.artifacts = SecureBucket(
             self,
             "artifacts",
             name=namer.name(Kind.ARTIFACTS, account=aws.account_id),
             key=artifacts_key,
             expire_after_days=settings.artifact_retention_days,
+            expire_prefix=artifact_prefix,
             force_destroy=force_destroy,
         )
         self.build_log_group = log_group(
@@ -103,13 +108,25 @@ class Delivery(Construct):
             aws=aws,
             description="CodePipeline: move artifacts, run the build, deploy to ECS",
         )
-        artifact_access = [
-            Statement(
-                actions=["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"], resources=self.artifacts.objects_arn()
-            ),
+        bucket_access = [
             Statement(actions=["s3:GetBucketVersioning", "s3:GetBucketLocation"], resources=self.artifacts.arn),
             artifacts_key.encrypt_decrypt_statement(),
         ]
+        # The build reads and writes only the pipeline's artifacts: it cannot rewrite its own next source.
+        pipeline_artifacts = Statement(
+            actions=["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+            resources=self.artifacts.objects_arn(artifact_prefix),
+        )
+        source_reads = (
+            [
+                Statement(
+                    actions=["s3:GetObject", "s3:GetObjectVersion"],
+                    resources=f"{self.artifacts.arn}/{settings.source_object_key}",
+                )
+            ]
+            if settings.source == "s3"
+            else []
+        )
         self.project = CodebuildProject(
             self,
             "build",
@@ -150,12 +167,12 @@ class Delivery(Construct):
             "build-policy",
             role=self.build_role,
             name="build-artifacts-and-logs",
-            statements=[*artifact_access, write_statement(self.build_log_group)],
+            statements=[pipeline_artifacts, *bucket_access, write_statement(self.build_log_group)],
         )
         self.pipeline = Codepipeline(
             self,
             "pipeline",
-            name=namer.name(Kind.PIPELINE),
+            name=pipeline_name,
             pipeline_type="V2",
             role_arn=self.pipeline_role.arn,
             artifact_store=[
@@ -204,7 +221,9 @@ class Delivery(Construct):
             role=self.pipeline_role,
             name="run-the-release",
             statements=[
-                *artifact_access,
+                pipeline_artifacts,
+                *source_reads,
+                *bucket_access,
                 *self._source_statements(),
                 Statement(actions=["codebuild:StartBuild", "codebuild:BatchGetBuilds"], resources=self.project.arn),
                 Statement(actions=["ecs:DescribeServices", "ecs:UpdateService"], resources=compute.service.id),
@@ -213,6 +232,8 @@ class Delivery(Construct):
                     actions=["ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"],
                     resources="*",
                 ),
+                # The deploy action copies the task definition's tags onto each new revision, and ECS
+                # authorizes tag-on-create separately.
                 Statement(
                     actions="ecs:TagResource",
                     resources=aws.arn("ecs", f"task-definition/{compute.task_definition.family}:*"),

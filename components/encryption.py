@@ -47,6 +47,8 @@ class KeySpec:
     """Whether CloudWatch Logs itself may use the key, for log groups of this account and region."""
     publishing_services: tuple[str, ...] = ()
     """Services that publish into an encrypted SNS topic on this account's behalf (``aws:SourceAccount``)."""
+    eventbridge_publishes: bool = False
+    """Whether EventBridge rules may publish into an encrypted SNS topic (its own statement, see below)."""
 
 
 KEY_SPECS: dict[KeyPurpose, KeySpec] = {
@@ -66,7 +68,8 @@ KEY_SPECS: dict[KeyPurpose, KeySpec] = {
             KeyPurpose.SNS,
             "SNS alarm topic",
             via_services=("sns",),
-            publishing_services=("cloudwatch.amazonaws.com", "events.amazonaws.com"),
+            publishing_services=("cloudwatch.amazonaws.com",),
+            eventbridge_publishes=True,
         ),
     )
 }
@@ -161,6 +164,20 @@ def _key_policy(purpose: KeySpec, aws: AwsContext) -> str:
                 actions=["kms:Decrypt", "kms:GenerateDataKey*"],
                 resources="*",
                 condition={"StringEquals": {"aws:SourceAccount": aws.account_id}},
+            )
+        )
+    if purpose.eventbridge_publishes:
+        # The SNS developer guide (encrypted topics, "Enable compatibility between event sources from AWS
+        # services and encrypted topics") gives EventBridge a statement without aws:SourceAccount or
+        # aws:SourceArn: EventBridge's KMS calls for a topic target carry neither, so a statement that
+        # requires them never matches and the rule's deliveries fail (FailedInvocations). The topic
+        # policy still limits who may publish to the topic; this statement only lets the service use the key.
+        statements.append(
+            Statement(
+                sid="EventBridgeRulesPublishToEncryptedTopics",
+                principal={"Service": "events.amazonaws.com"},
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources="*",
             )
         )
     return policy_document(*statements)

@@ -8,6 +8,7 @@ resource stays a plain string, as AWS accepts and as the previous documents were
 from __future__ import annotations
 
 import json
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -93,6 +94,19 @@ def service_role(
     )
 
 
+# Inline policies granted so far, by role object (read by policies_of); weak, so a finished app's
+# roles (tests build many) leave nothing behind.
+_GRANTED: weakref.WeakKeyDictionary[IamRole, list[IamRolePolicy]] = weakref.WeakKeyDictionary()
+
+
 def grant(scope: Construct, id: str, *, role: IamRole, name: str, statements: Sequence[Statement]) -> IamRolePolicy:
     """Attach ``statements`` to ``role`` as one inline policy named ``name``."""
-    return IamRolePolicy(scope, id, role=role.id, name=name, policy=policy_document(*statements))
+    policy = IamRolePolicy(scope, id, role=role.id, name=name, policy=policy_document(*statements))
+    _GRANTED.setdefault(role, []).append(policy)
+    return policy
+
+
+def policies_of(role: IamRole) -> list[IamRolePolicy]:
+    """The inline policies :func:`grant` has attached to ``role`` so far, so a resource that needs them
+    in place when it is created (e.g. an ECS service and its execution role) can depend on them."""
+    return list(_GRANTED.get(role, []))

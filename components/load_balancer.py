@@ -20,6 +20,7 @@ from components.aws_context import AwsContext
 from components.bucket import SecureBucket
 from components.compliance import suppress
 from components.connections import HTTP_PORT, HTTPS_PORT, Connections, Tier
+from components.domain import Domain
 from components.iam import Statement
 from components.network import Network
 from config.naming import Kind, Namer
@@ -50,7 +51,9 @@ class LoadBalancer(Construct):
         namer: Namer,
         aws: AwsContext,
         network: Network,
+        domain: Domain | None = None,
     ) -> None:
+        """``domain``: serve HTTPS with its DNS-validated certificate (else ``settings.certificate_arn``)."""
         super().__init__(scope, id)
         self.connections = Connections(
             self,
@@ -136,8 +139,9 @@ class LoadBalancer(Construct):
                 "deletion protection is off only where the environment sets it so (dev must stay destroyable)",
             )
         forward = LbListenerDefaultAction(type="forward", target_group_arn=self.target_group.arn)
-        self.https = settings.certificate_arn is not None
-        if settings.certificate_arn is not None:
+        certificate_arn = settings.certificate_arn or (domain.certificate_arn if domain else None)
+        self.https = certificate_arn is not None
+        if certificate_arn is not None:
             self.listeners = [
                 LbListener(
                     self,
@@ -146,7 +150,7 @@ class LoadBalancer(Construct):
                     port=HTTPS_PORT,
                     protocol="HTTPS",
                     ssl_policy=TLS_POLICY,
-                    certificate_arn=settings.certificate_arn,
+                    certificate_arn=certificate_arn,
                     default_action=[forward],
                 ),
                 LbListener(

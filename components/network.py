@@ -108,19 +108,22 @@ class Network(Construct):
             )
         # One private route table per AZ, so moving from a shared NAT to one per AZ changes routes only.
         self.private_route_tables: list[RouteTable] = []
+        # What private workloads need before they can reach AWS APIs through the NAT (ECS waits for it).
+        self.private_egress: list[Route | RouteTableAssociation] = []
         for i, subnet in enumerate(self.private_subnets):
             rt = RouteTable(
                 self, f"private-rt-{i + 1}", vpc_id=self.vpc.id, tags={"Name": namer.name(Kind.PRIVATE_RT, index=i + 1)}
             )
-            Route(
+            route = Route(
                 self,
                 f"private-default-route-{i + 1}",
                 route_table_id=rt.id,
                 destination_cidr_block=ANYWHERE_V4,
                 nat_gateway_id=self.nat_gateways[i % nat_count].id,
             )
-            RouteTableAssociation(self, f"private-rta-{i + 1}", subnet_id=subnet.id, route_table_id=rt.id)
+            association = RouteTableAssociation(self, f"private-rta-{i + 1}", subnet_id=subnet.id, route_table_id=rt.id)
             self.private_route_tables.append(rt)
+            self.private_egress.extend([route, association])
 
     def _flow_logs(
         self, settings: NetworkSettings, aws: AwsContext, logs_key: EncryptionKey, retention_days: int

@@ -15,8 +15,16 @@ runtime resolves a type it has not seen by importing the submodule its FQN names
 :func:`load` registers the same map. Nothing reaches the synthesized JSON: a test synthesizes every
 stack with this loader and with the eager import and compares the files byte for byte.
 
-It must run before anything imports the package: ``components/__init__.py`` calls it, and every
-module that imports a binding lives in ``components/`` or ``stacks/`` (which imports components).
+The node side has the same shape: the package's ``lib/index.js`` requires every resource module
+(~4 s). :func:`load` starts the jsii kernel with ``provider_index_hook.cjs`` preloaded through
+``NODE_OPTIONS``, which turns those requires into getters.
+
+It must run before anything imports the package or starts the jsii kernel: ``components/__init__.py``
+calls it, every module that imports a binding lives in ``components/`` or ``stacks/`` (which imports
+components), and entry points call ``tooling.quiet_jsii()`` (which imports components) before cdktf.
+
+``HEALTHTECH_PROVIDER_BINDINGS=eager`` loads the package as its own ``__init__.py`` does, for the
+equivalence test, the benchmark's "before" figure, and as an escape hatch.
 
 It refuses, with :class:`ProviderBindingsError`, rather than falling back to a slow or half-loaded
 package, when the installed package is not the pinned version or its ``__init__.py`` no longer has the
@@ -28,6 +36,7 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import importlib.util
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -41,6 +50,9 @@ ASSEMBLY = "@cdktf/provider-aws"  # the jsii assembly whose types live in the su
 _PUBLISH = "publication.publish()"
 _SUBMODULE_IMPORT = re.compile(r"from \. import ([a-z][a-z0-9_]*)")
 _MIN_SUBMODULES = 1000  # the 20.x packages have ~2,140; far fewer means the layout changed
+ENV_MODE = "HEALTHTECH_PROVIDER_BINDINGS"  # "eager": load as the package's __init__.py does
+NODE_HOOK = Path(__file__).with_name("provider_index_hook.cjs")
+NODE_REQUIRE = f'--require="{NODE_HOOK}"' if " " in str(NODE_HOOK) else f"--require={NODE_HOOK}"
 
 
 class ProviderBindingsError(RuntimeError):
@@ -88,6 +100,11 @@ def jsii_submodule(name: str) -> str:
 
 def load() -> ModuleType:
     """The provider package, loaded lazily (once per process); see the module docstring."""
+    mode = os.environ.get(ENV_MODE, "lazy")
+    if mode not in ("lazy", "eager"):
+        raise ProviderBindingsError(f"{ENV_MODE}={mode!r}: allowed values are 'lazy' (default) and 'eager'")
+    if mode == "eager":
+        return importlib.import_module(PACKAGE)
     loaded = sys.modules.get(PACKAGE)
     if loaded is not None:
         if getattr(loaded, "__lazy_submodules__", None) is None:
@@ -102,6 +119,7 @@ def load() -> ModuleType:
             f"{DISTRIBUTION} {installed} is installed; this loader was checked against {PINNED} "
             "(Pipfile pins it): run scripts/setup.sh, or re-check the loader before changing PINNED"
         )
+    _preload_node_hook(os.environ)
     spec = importlib.util.find_spec(PACKAGE)
     if spec is None or spec.origin is None or spec.submodule_search_locations is None:
         raise ProviderBindingsError(f"{PACKAGE} is not an importable package here")
@@ -128,6 +146,21 @@ def load() -> ModuleType:
     _make_lazy(public, frozenset(names))
     _register_with_jsii({jsii_submodule(n): f"{PACKAGE}.{n}" for n in names})
     return public
+
+
+def _preload_node_hook(environ: os._Environ[str]) -> None:
+    """Have the jsii kernel's node process preload the lazy-index hook; it starts with the first assembly."""
+    from jsii import _reference_map
+
+    options = environ.get("NODE_OPTIONS", "")
+    if NODE_REQUIRE in options:
+        return
+    if getattr(_reference_map, "_assembly_to_module", None):  # an assembly is loaded: the kernel is running
+        raise ProviderBindingsError(
+            "the jsii kernel started before components.provider_bindings.load(): import components "
+            "before cdktf or constructs, so the node side loads the provider lazily too"
+        )
+    environ["NODE_OPTIONS"] = f"{options} {NODE_REQUIRE}".strip()
 
 
 def _make_lazy(package: ModuleType, names: frozenset[str]) -> None:

@@ -43,6 +43,8 @@ class StateBackend(Construct):
         protect: bool,
     ) -> None:
         super().__init__(scope, id)
+        if settings.bucket is None:
+            raise ValueError("state bucket name not resolved: pass the settings through config.account.state_bucket")
         # No expiry of current objects (that would delete live state); every write is a new version,
         # so a bad apply or a corrupted state can be rolled back for noncurrent_version_days.
         self.state_bucket = SecureBucket(

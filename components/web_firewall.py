@@ -15,17 +15,23 @@ from cdktf_cdktf_provider_aws.wafv2_web_acl import (
     Wafv2WebAclVisibilityConfig,
 )
 from cdktf_cdktf_provider_aws.wafv2_web_acl_association import Wafv2WebAclAssociation
-from cdktf_cdktf_provider_aws.wafv2_web_acl_logging_configuration import Wafv2WebAclLoggingConfiguration
+from cdktf_cdktf_provider_aws.wafv2_web_acl_logging_configuration import (
+    Wafv2WebAclLoggingConfiguration,
+    Wafv2WebAclLoggingConfigurationRedactedFields,
+    Wafv2WebAclLoggingConfigurationRedactedFieldsQueryString,
+    Wafv2WebAclLoggingConfigurationRedactedFieldsSingleHeader,
+)
 from constructs import Construct
 
 from components.encryption import EncryptionKey
 from components.load_balancer import LoadBalancer
 from components.logs import log_group
 from config.naming import Kind, Namer
+from config.settings import WafAction, WafRuleGroupActions
 
 # AWS managed rule groups, in evaluation order: IPs on Amazon's reputation list, anonymizing sources
-# (Tor, VPNs, hosting providers: no patient or clinic reaches a PHI application from there), OWASP-style
-# common exploits, known bad inputs (incl. Log4j) and SQL injection.
+# (Tor, VPNs, hosting providers), OWASP-style common exploits, known bad inputs (incl. Log4j) and SQL
+# injection. Each one blocks or only counts as ``LoadBalancerSettings.waf_rule_groups`` says.
 MANAGED_RULE_GROUPS: tuple[str, ...] = (
     "AWSManagedRulesAmazonIpReputationList",
     "AWSManagedRulesAnonymousIpList",
@@ -33,6 +39,24 @@ MANAGED_RULE_GROUPS: tuple[str, ...] = (
     "AWSManagedRulesKnownBadInputsRuleSet",
     "AWSManagedRulesSQLiRuleSet",
 )
+
+
+def group_actions(actions: WafRuleGroupActions) -> dict[str, WafAction]:
+    """The configured action of each group of :data:`MANAGED_RULE_GROUPS`, by group name."""
+    return dict(
+        zip(
+            MANAGED_RULE_GROUPS,
+            (actions.ip_reputation, actions.anonymous_ip, actions.common, actions.known_bad_inputs,
+             actions.sql_injection),
+            strict=True,
+        )
+    )  # fmt: skip
+
+
+# Headers that carry credentials (bearer tokens, session cookies) and the query string, which can carry
+# patient identifiers in a URL: WAF logs replace them with REDACTED (WAF developer guide, "Log fields":
+# redacted fields). The URI path stays, it is what an investigation needs.
+REDACTED_HEADERS: tuple[str, ...] = ("authorization", "cookie")
 
 
 def _visibility(metric: str) -> dict[str, Any]:
@@ -52,6 +76,7 @@ class WebFirewall(Construct):
         logs_key: EncryptionKey,
         log_retention_days: int,
         rate_limit_per_5_minutes: int,
+        rule_groups: WafRuleGroupActions,
     ) -> None:
         super().__init__(scope, id)
         name = namer.name(Kind.WAF)
@@ -70,11 +95,12 @@ class WebFirewall(Construct):
             {
                 "name": group,
                 "priority": priority,
-                "override_action": [{"none": [{}]}],
+                # A group's own actions apply ("none"), or each match is only counted ("count").
+                "override_action": [{"none" if action is WafAction.BLOCK else "count": [{}]}],
                 "statement": [{"managed_rule_group_statement": [{"name": group, "vendor_name": "AWS"}]}],
                 "visibility_config": [_visibility(group)],
             }
-            for priority, group in enumerate(MANAGED_RULE_GROUPS)
+            for priority, (group, action) in enumerate(group_actions(rule_groups).items())
         ]
         rules.append(
             {
@@ -98,4 +124,15 @@ class WebFirewall(Construct):
             "logging",
             resource_arn=self.web_acl.arn,
             log_destination_configs=[self.log_group.arn],
+            redacted_fields=[
+                *(
+                    Wafv2WebAclLoggingConfigurationRedactedFields(
+                        single_header=Wafv2WebAclLoggingConfigurationRedactedFieldsSingleHeader(name=header)
+                    )
+                    for header in REDACTED_HEADERS
+                ),
+                Wafv2WebAclLoggingConfigurationRedactedFields(
+                    query_string=Wafv2WebAclLoggingConfigurationRedactedFieldsQueryString()
+                ),
+            ],
         )

@@ -8,15 +8,37 @@ from __future__ import annotations
 from config.settings import (
     ComputeSettings,
     DatabaseSettings,
+    DataClassification,
     EncryptionSettings,
     EnvironmentConfig,
     LoadBalancerSettings,
     NetworkSettings,
     ObservabilitySettings,
+    WafAction,
+    WafRuleGroupActions,
 )
+
+# ---- Your organisation's values: replace these four before the first deploy (README, "First deploy to
+# a new account"). A real-AWS synth refuses documentation placeholders (account 123456789012, domains
+# such as example.com), so the values below are fictitious but shaped like real ones.
+ACCOUNT_ID = "480596171823"
+"""The AWS account every environment below deploys into (`aws sts get-caller-identity`)."""
+HOSTED_ZONE = "healthtech-platform.com"
+"""A Route 53 public hosted zone in that account, for a domain you own."""
+ALARM_EMAIL = "platform-oncall@healthtech-platform.com"
+"""The mailbox that receives alarms (it confirms the SNS subscription once)."""
+STAGING_DOMAIN = f"staging.{HOSTED_ZONE}"
+PROD_DOMAIN = f"app.{HOSTED_ZONE}"
+
+# dev, staging and prod were created with every managed rule group blocking; they keep it. A new
+# environment gets the count-first default (config/settings.py, WafRuleGroupActions).
+ENFORCING_WAF = WafRuleGroupActions.every(WafAction.BLOCK)
 
 DEV = EnvironmentConfig(
     name="dev",
+    account_id=ACCOUNT_ID,
+    # dev serves plain HTTP and so may hold no PHI: synthetic test data only.
+    data_classification=DataClassification.NON_PHI,
     deletion_protection=False,  # dev must stay destroyable by `cdktf destroy`
     force_destroy=True,
     network=NetworkSettings(
@@ -30,30 +52,31 @@ DEV = EnvironmentConfig(
     database=DatabaseSettings(multi_az=False, final_snapshot=False, backup_retention_days=1, apply_immediately=True),
     compute=ComputeSettings(desired_count=1, min_capacity=1, max_capacity=2, fargate_spot=True),
     # dev holds no PHI and has no certificate: the one environment allowed to serve plain HTTP.
-    load_balancer=LoadBalancerSettings(allow_plain_http=True, access_log_retention_days=30),
-    observability=ObservabilitySettings(log_retention_days=30),
+    load_balancer=LoadBalancerSettings(
+        allow_plain_http=True, access_log_retention_days=30, waf_rule_groups=ENFORCING_WAF
+    ),
+    # Nobody is paged for dev.
+    observability=ObservabilitySettings(log_retention_days=30, alarm_email_required=False),
 )
-
-# The ACM certificates of the staging and prod host names, issued in eu-south-1 by the account that
-# runs the environment. Replace them with your own before the first deploy: a certificate that does
-# not exist fails the apply at the HTTPS listener, and an environment without one fails the synth.
-STAGING_CERTIFICATE = "arn:aws:acm:eu-south-1:123456789012:certificate/5b2b4a4e-3c1d-4f43-9a52-7d0e8c6f1a21"
-PROD_CERTIFICATE = "arn:aws:acm:eu-south-1:123456789012:certificate/0c8f7f0e-6f7b-4b55-8d0e-2f1a9c3e4d57"
 
 STAGING = EnvironmentConfig(
     name="staging",
+    account_id=ACCOUNT_ID,
     network=NetworkSettings(
         vpc_cidr="10.20.0.0/16",
         public_subnet_cidrs=("10.20.0.0/24", "10.20.1.0/24"),
         private_subnet_cidrs=("10.20.10.0/24", "10.20.11.0/24"),
         nat_gateway_per_az=False,
     ),
-    load_balancer=LoadBalancerSettings(certificate_arn=STAGING_CERTIFICATE),
-    observability=ObservabilitySettings(log_retention_days=90),
+    load_balancer=LoadBalancerSettings(
+        domain_name=STAGING_DOMAIN, hosted_zone=HOSTED_ZONE, waf_rule_groups=ENFORCING_WAF
+    ),
+    observability=ObservabilitySettings(log_retention_days=90, alarm_email=ALARM_EMAIL),
 )
 
 PROD = EnvironmentConfig(
     name="prod",
+    account_id=ACCOUNT_ID,
     network=NetworkSettings(
         vpc_cidr="10.30.0.0/16",
         public_subnet_cidrs=("10.30.0.0/24", "10.30.1.0/24"),
@@ -69,9 +92,14 @@ PROD = EnvironmentConfig(
         performance_insights_retention_days=93,
     ),
     compute=ComputeSettings(cpu=1024, memory_mib=2048, min_capacity=2, max_capacity=10),
-    load_balancer=LoadBalancerSettings(certificate_arn=PROD_CERTIFICATE, access_log_retention_days=2192),
+    load_balancer=LoadBalancerSettings(
+        domain_name=PROD_DOMAIN,
+        hosted_zone=HOSTED_ZONE,
+        access_log_retention_days=2192,
+        waf_rule_groups=ENFORCING_WAF,
+    ),
     # HIPAA asks that audit records be kept six years (164.316(b)(2)); 2192 days covers it.
-    observability=ObservabilitySettings(log_retention_days=2192, alarm_email="oncall@healthtech.example"),
+    observability=ObservabilitySettings(log_retention_days=2192, alarm_email=ALARM_EMAIL),
 )
 
 ENVIRONMENTS: dict[str, EnvironmentConfig] = {cfg.name: cfg for cfg in (DEV, STAGING, PROD)}

@@ -95,6 +95,7 @@ class Kind(StrEnum):
     POSTGRES_FINAL = "postgres-final"
     DB_SUBNET_GROUP = "db-subnet-group"
     DB_PARAMS = "db-params"
+    DB_PARAMS_VERSIONED = "db-params-versioned"
     RDS_LOG_GROUP = "rds-log-group"
     RDS_MONITORING_ROLE = "rds-monitoring-role"
     TASK_ROLE = "task-role"
@@ -159,6 +160,13 @@ NAME_RULES: dict[Kind, NameRule] = {
     Kind.POSTGRES_FINAL: NameRule("RDS final snapshot identifier", 255, pattern=_RDS_ID),
     Kind.DB_SUBNET_GROUP: NameRule("DB subnet group name", 255, pattern=r"^[a-z0-9 ._-]+$"),
     Kind.DB_PARAMS: NameRule("DB parameter group name", 255, pattern=_RDS_ID),
+    Kind.DB_PARAMS_VERSIONED: NameRule(
+        "DB parameter group name",
+        255,
+        pattern=_RDS_ID,
+        template="{project}-db-params-{purpose}-{env}",
+        purposes=("pg14", "pg15", "pg17"),
+    ),
     Kind.RDS_LOG_GROUP: NameRule(
         "CloudWatch log group name",
         512,
@@ -257,6 +265,17 @@ class Namer:
                 )
                 out.append((kind, value))
         return out
+
+
+# CodePipeline keeps a pipeline's artifacts in a folder of the artifact store named after the pipeline
+# (ArtifactStore.location, CodePipeline API reference); the folder name is the first 20 characters of
+# the pipeline name. The first 20 characters are a prefix of the folder whether or not it is truncated.
+PIPELINE_ARTIFACT_FOLDER_LENGTH = 20
+
+
+def pipeline_artifact_prefix(pipeline_name: str) -> str:
+    """The object-key prefix under which CodePipeline writes ``pipeline_name``'s artifacts."""
+    return pipeline_name[:PIPELINE_ARTIFACT_FOLDER_LENGTH]
 
 
 def state_key_alias() -> str:

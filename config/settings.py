@@ -9,6 +9,7 @@ transit) are deliberately not settings: no field here can switch them off.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -121,14 +122,59 @@ class ComputeSettings:
     """The repository's lifecycle policy keeps this many most recent images (1-1000)."""
 
 
+class WafAction(StrEnum):
+    """What a managed rule group does with a request it matches."""
+
+    BLOCK = "block"
+    """Refuse the request (HTTP 403)."""
+    COUNT = "count"
+    """Let it through and only count and log the match: how a new environment starts, so legitimate
+    traffic the group would block (large uploads, clinics behind a VPN) shows in the WAF logs first."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class WafRuleGroupActions:
+    """The action of each AWS managed rule group in the web ACL. Every default is ``count``: a new
+    environment observes first, then switches a group to ``block`` once its logs show no false positives."""
+
+    ip_reputation: WafAction = WafAction.COUNT
+    """AWSManagedRulesAmazonIpReputationList: sources on Amazon's threat-intelligence list."""
+    anonymous_ip: WafAction = WafAction.COUNT
+    """AWSManagedRulesAnonymousIpList: Tor, VPNs and hosting providers (patients and clinics use VPNs too)."""
+    common: WafAction = WafAction.COUNT
+    """AWSManagedRulesCommonRuleSet: OWASP-style exploits; includes SizeRestrictions_BODY (bodies over 8 KB),
+    which blocks file uploads."""
+    known_bad_inputs: WafAction = WafAction.COUNT
+    """AWSManagedRulesKnownBadInputsRuleSet: known exploit inputs (Log4j and others)."""
+    sql_injection: WafAction = WafAction.COUNT
+    """AWSManagedRulesSQLiRuleSet: SQL injection patterns."""
+
+    @classmethod
+    def every(cls, action: WafAction) -> WafRuleGroupActions:
+        """The same ``action`` for every group."""
+        return cls(
+            ip_reputation=action,
+            anonymous_ip=action,
+            common=action,
+            known_bad_inputs=action,
+            sql_injection=action,
+        )
+
+
 @dataclass(frozen=True, kw_only=True)
 class LoadBalancerSettings:
     """The internet-facing ALB. HTTPS is required unless an environment explicitly allows plain HTTP."""
 
+    domain_name: str | None = None
+    """Host name the application is served on (e.g. ``app.healthtech-platform.com``). With ``hosted_zone``
+    the stack requests a DNS-validated ACM certificate for it and points an alias A/AAAA record at the ALB."""
+    hosted_zone: str | None = None
+    """Name of the Route 53 public hosted zone that holds ``domain_name`` (e.g. ``healthtech-platform.com``)."""
     certificate_arn: str | None = None
-    """ACM certificate (same region) for the HTTPS listener; HTTP then only redirects to HTTPS."""
+    """An existing ACM certificate (same region) for the HTTPS listener instead of requesting one; HTTP
+    then only redirects to HTTPS."""
     allow_plain_http: bool = False
-    """Without a certificate, serve plain HTTP instead of failing the synth. Only for dev: no PHI."""
+    """Without a domain or certificate, serve plain HTTP instead of failing the synth (dev, no PHI)."""
     health_check_path: str = "/health"
     """Path the target group probes on each task."""
     health_check_matcher: str = "200"
@@ -147,6 +193,8 @@ class LoadBalancerSettings:
     """Days the access-log bucket keeps ALB logs before they expire (1-3650)."""
     waf_rate_limit_per_5_minutes: int = 2000
     """Requests one client IP may send in 5 minutes before the web ACL blocks it (100-2000000000)."""
+    waf_rule_groups: WafRuleGroupActions = field(default_factory=WafRuleGroupActions)
+    """Block or count, per AWS managed rule group; count-first by default (see ``WafRuleGroupActions``)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -182,7 +230,9 @@ class ObservabilitySettings:
     log_retention_days: int = 365
     """CloudWatch Logs retention; must be a value CloudWatch accepts (1, 3, 5, 7, 14, 30, ...)."""
     alarm_email: str | None = None
-    """Address subscribed to the alarm topic; None leaves the topic without a subscription."""
+    """Address subscribed to the alarm topic (it must confirm the subscription once)."""
+    alarm_email_required: bool = True
+    """Refuse the synth without ``alarm_email``; only an environment nobody is paged for turns it off."""
     thresholds: AlarmThresholds = field(default_factory=AlarmThresholds)
     """Alarm thresholds; the defaults suit a small service and are documented on each field."""
 
@@ -216,8 +266,9 @@ class DeliverySettings:
 class StateBackendSettings:
     """Where this environment's Terraform state lives (created once by the bootstrap)."""
 
-    bucket: str = "healthtech-terraform-state"
-    """S3 bucket holding the state; it must already exist (see README, state bootstrap)."""
+    bucket: str | None = None
+    """S3 bucket holding the state, created by the bootstrap; None (the default) names it after the
+    account and region, ``healthtech-tfstate-{account}-{region}``, since bucket names are global."""
     lock_table: str = "healthtech-terraform-locks"
     """DynamoDB table used for state locking (in addition to the S3 lockfile)."""
     region: str = "eu-south-1"
@@ -226,12 +277,26 @@ class StateBackendSettings:
     """State object key is ``{key_prefix}/{environment}/terraform.tfstate``."""
 
 
+class DataClassification(StrEnum):
+    """What an environment may hold; the value of its ``DataClassification`` tag."""
+
+    PHI = "PHI"
+    """Protected health information: validation requires HTTPS."""
+    NON_PHI = "NonPHI"
+    """Synthetic or test data only; the one class allowed to serve plain HTTP."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class EnvironmentConfig:
     """Everything that may differ between two environments of the platform."""
 
     name: str
     """Environment suffix used in every physical name (``healthtech-{type}-{name}``)."""
+    account_id: str = ""
+    """The 12-digit AWS account the environment deploys into; the provider refuses credentials of any
+    other account (``allowed_account_ids``). Required: documentation placeholders are refused."""
+    data_classification: DataClassification = DataClassification.PHI
+    """What the environment may hold; PHI (the default) requires HTTPS."""
     region: str = "eu-south-1"
     """AWS region of every resource in the environment."""
     deletion_protection: bool = True

@@ -10,13 +10,13 @@ import ipaddress
 import re
 from collections.abc import Iterable, Mapping
 
+from config.account import account_problems, state_bucket
 from config.naming import Namer, check_name
 from config.settings import EnvironmentConfig
 from config.validation_layers import LAYER_CHECKS
 
 ENVIRONMENT_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-zA-Z]{2,}$")
 BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 DYNAMODB_TABLE = re.compile(r"^[a-zA-Z0-9_.-]{3,255}$")
 # Values accepted by CloudWatch Logs PutRetentionPolicy (0 = never expire is excluded on purpose:
@@ -55,14 +55,18 @@ class ConfigError(ValueError):
         super().__init__("invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems))
 
 
-def validate(config: EnvironmentConfig) -> None:
-    """Raise :class:`ConfigError` listing every problem in ``config``; return None when it is valid."""
-    problems = list(_problems(config))
+def validate(config: EnvironmentConfig, *, local: bool = False) -> None:
+    """Raise :class:`ConfigError` listing every problem in ``config``; return None when it is valid.
+
+    ``local``: the config deploys to the local endpoint, where documentation placeholders are fine."""
+    problems = list(_problems(config, local=local))
     if problems:
         raise ConfigError(problems)
 
 
-def select(registry: Mapping[str, EnvironmentConfig], requested: Iterable[str] | None) -> list[EnvironmentConfig]:
+def select(
+    registry: Mapping[str, EnvironmentConfig], requested: Iterable[str] | None, *, local: bool = False
+) -> list[EnvironmentConfig]:
     """The configs for ``requested`` names (all when None), each validated; raise on any problem."""
     names = list(registry) if requested is None else [n.strip() for n in requested if n.strip()]
     problems: list[str] = []
@@ -76,13 +80,13 @@ def select(registry: Mapping[str, EnvironmentConfig], requested: Iterable[str] |
             problems.append(f"environment {key!r}: registered under a key that differs from its name {cfg.name!r}")
     selected = [registry[n] for n in names if n in registry]
     for cfg in selected:
-        problems.extend(_problems(cfg))
+        problems.extend(_problems(cfg, local=local))
     if problems:
         raise ConfigError(problems)
     return selected
 
 
-def _problems(cfg: EnvironmentConfig) -> Iterable[str]:
+def _problems(cfg: EnvironmentConfig, *, local: bool) -> Iterable[str]:
     env = f"environment {cfg.name!r}"
     if not ENVIRONMENT_NAME.match(cfg.name):
         yield (
@@ -105,9 +109,7 @@ def _problems(cfg: EnvironmentConfig) -> Iterable[str]:
             f"{env}: observability.log_retention_days: {retention} is not allowed; "
             f"CloudWatch accepts {', '.join(map(str, LOG_RETENTION_DAYS))}"
         )
-    email = cfg.observability.alarm_email
-    if email is not None and not EMAIL.match(email):
-        yield f"{env}: observability.alarm_email: {email!r} is not an email address (e.g. oncall@example.com)"
+    yield from account_problems(cfg, local=local)
     yield from _state_problems(cfg)
     for check in LAYER_CHECKS:
         yield from check(cfg)
@@ -178,12 +180,10 @@ def _network_problems(cfg: EnvironmentConfig) -> Iterable[str]:
 def _state_problems(cfg: EnvironmentConfig) -> Iterable[str]:
     env = f"environment {cfg.name!r}"
     state = cfg.state
-    if not state.bucket:
-        yield f"{env}: state.bucket: must be set to the S3 bucket that holds Terraform state"
-    elif not BUCKET.match(state.bucket) or ".." in state.bucket:
+    bucket = state_bucket(cfg)
+    if not BUCKET.match(bucket) or ".." in bucket:
         yield (
-            f"{env}: state.bucket: {state.bucket!r} is not a valid S3 bucket name "
-            "(3-63 lowercase letters, digits, '.', '-')"
+            f"{env}: state.bucket: {bucket!r} is not a valid S3 bucket name (3-63 lowercase letters, digits, '.', '-')"
         )
     if not state.lock_table:
         yield f"{env}: state.lock_table: must be set to the DynamoDB table used for state locking"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from config.settings import EnvironmentConfig
+from config.settings import EnvironmentConfig, WafAction
 
 # Current-generation Graviton and Intel/AMD families RDS PostgreSQL 16 offers; micro and small are
 # excluded because Performance Insights (always on) does not support them.
@@ -182,16 +182,22 @@ def _load_balancer_problems(cfg: EnvironmentConfig) -> Iterable[str]:
     lb = cfg.load_balancer
     certificate = re.compile(rf"^arn:aws[a-z-]*:acm:{re.escape(cfg.region)}:\d{{12}}:certificate/[0-9a-f-]{{36}}$")
     if lb.certificate_arn is None:
-        if not lb.allow_plain_http:
+        if not lb.allow_plain_http and lb.domain_name is None:
             yield (
-                f"{env}: load_balancer.certificate_arn: required (an ACM certificate ARN in {cfg.region}); "
-                "plain HTTP is allowed only where load_balancer.allow_plain_http=True (dev, no PHI)"
+                f"{env}: load_balancer.domain_name: required (with hosted_zone; or an ACM certificate_arn in "
+                f"{cfg.region}); plain HTTP is allowed only where load_balancer.allow_plain_http=True (dev, no PHI)"
             )
     elif not certificate.match(lb.certificate_arn):
         yield (
             f"{env}: load_balancer.certificate_arn: {lb.certificate_arn!r} is not an ACM certificate ARN in "
             f"{cfg.region} (arn:aws:acm:{cfg.region}:<account>:certificate/<uuid>)"
         )
+    for group, action in vars(lb.waf_rule_groups).items():
+        if not isinstance(action, WafAction):
+            yield (
+                f"{env}: load_balancer.waf_rule_groups.{group}: {action!r} is not allowed; use "
+                f"{' or '.join(f'WafAction.{a.name}' for a in WafAction)}"
+            )
     if not HEALTH_CHECK_PATH.match(lb.health_check_path):
         yield f"{env}: load_balancer.health_check_path: {lb.health_check_path!r} must be a URL path starting with '/'"
     if not HTTP_MATCHER.match(lb.health_check_matcher):

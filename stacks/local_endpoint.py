@@ -31,6 +31,7 @@ SERVICES: tuple[str, ...] = (
     "kms",
     "logs",
     "rds",
+    "route53",
     "s3",
     "secretsmanager",
     "sns",
@@ -75,6 +76,30 @@ IGNORED_ON_LOCAL_ENDPOINT: tuple[IgnoredOnLocalEndpoint, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class UnsetOnLocalEndpoint:
+    """An argument local mode leaves out because, there, setting it only costs time.
+
+    Found by resource type, not construct path, so it holds wherever the resource lives in the tree.
+    tests/stacks/test_local_endpoint.py checks that real-AWS JSON keeps it and local JSON drops it.
+    """
+
+    resource_type: str
+    attribute: str
+    reason: str
+
+
+UNSET_ON_LOCAL_ENDPOINT: tuple[UnsetOnLocalEndpoint, ...] = (
+    UnsetOnLocalEndpoint(
+        "aws_db_instance",
+        "ca_cert_identifier",
+        "provider 5.100 sets it with a ModifyDBInstance after the create and then waits for the instance "
+        "again (a fixed initial delay, ~60-90 s on moto, which answers 'available' at once); moto's default "
+        "CA takes its place and the argument is optional+computed, so a re-plan stays clean",
+    ),
+)
+
+
 @dataclass(frozen=True, kw_only=True)
 class LocalEndpoint:
     """A local AWS endpoint, such as ``http://127.0.0.1:5055``."""
@@ -96,6 +121,21 @@ class LocalEndpoint:
             "max_retries": 3,
             "endpoints": [{service: self.url for service in SERVICES}],
         }
+
+    def adapt(self, stack: Construct) -> None:
+        """Every local-only change to ``stack``'s resources: ignored drift, then arguments left out."""
+        self.ignore_unsupported(stack)
+        self.unset_slow(stack)
+
+    def unset_slow(self, stack: Construct) -> None:
+        """Leave out the arguments of :data:`UNSET_ON_LOCAL_ENDPOINT` (null in the JSON: not set)."""
+        by_type: dict[str, list[str]] = {}
+        for entry in UNSET_ON_LOCAL_ENDPOINT:
+            by_type.setdefault(entry.resource_type, []).append(entry.attribute)
+        for node in stack.node.find_all():
+            if isinstance(node, TerraformResource) and node.terraform_resource_type in by_type:
+                for attribute in by_type[node.terraform_resource_type]:
+                    node.add_override(attribute, None)
 
     def ignore_unsupported(self, stack: Construct) -> None:
         """Add the narrow ``lifecycle.ignore_changes`` of :data:`IGNORED_ON_LOCAL_ENDPOINT` to ``stack``."""

@@ -10,6 +10,7 @@ from components.compute import Compute
 from components.container_registry import ContainerRegistry
 from components.database import Database
 from components.delivery import Delivery
+from components.domain import Domain
 from components.encryption import Encryption
 from components.file_storage import FileStorage
 from components.identity import WorkloadIdentity
@@ -17,6 +18,7 @@ from components.load_balancer import LoadBalancer
 from components.network import Network
 from components.observability import Observability
 from components.web_firewall import WebFirewall
+from config.account import state_bucket
 from config.naming import PROJECT, Kind, Namer, stack_name, state_key_alias
 from config.settings import EnvironmentConfig
 from stacks.aws_provider import use_aws
@@ -32,7 +34,8 @@ def required_tags(config: EnvironmentConfig) -> dict[str, str]:
         "EnvironmentSuffix": config.name,
         "ManagedBy": "cdktf",
         "Compliance": "HIPAA",
-        "DataClassification": "PHI",
+        # What the environment may hold; validation refuses PHI on one that serves plain HTTP.
+        "DataClassification": config.data_classification.value,
         "Owner": config.owner,
         "CostCenter": config.cost_center,
         "Stack": stack_name(config.name),
@@ -48,7 +51,7 @@ class PlatformStack(TerraformStack):
         self.config = config
         namer = Namer(config.name)
 
-        use_aws(self, region=config.region, tags=required_tags(config), local=local)
+        use_aws(self, region=config.region, tags=required_tags(config), account_id=config.account_id, local=local)
         self._backend(config, local)
 
         aws = AwsContext(self, "context", region=config.region)
@@ -95,6 +98,12 @@ class PlatformStack(TerraformStack):
             images_kept=config.compute.ecr_images_kept,
             force_destroy=config.force_destroy,
         )
+        lb_settings = config.load_balancer
+        self.domain = (
+            Domain(self, "domain", domain_name=lb_settings.domain_name, hosted_zone=lb_settings.hosted_zone)
+            if lb_settings.domain_name and lb_settings.hosted_zone
+            else None
+        )
         self.load_balancer = LoadBalancer(
             self,
             "load-balancer",
@@ -105,7 +114,10 @@ class PlatformStack(TerraformStack):
             namer=namer,
             aws=aws,
             network=self.network,
+            domain=self.domain,
         )
+        if self.domain:
+            self.domain.alias_to(self.load_balancer.alb)
         self.web_firewall = WebFirewall(
             self,
             "web-firewall",
@@ -114,6 +126,7 @@ class PlatformStack(TerraformStack):
             logs_key=self.encryption.logs,
             log_retention_days=config.observability.log_retention_days,
             rate_limit_per_5_minutes=config.load_balancer.waf_rate_limit_per_5_minutes,
+            rule_groups=config.load_balancer.waf_rule_groups,
         )
         self.compute = Compute(
             self,
@@ -172,14 +185,14 @@ class PlatformStack(TerraformStack):
         )
         move_from_previous_layout(self)
         if local:
-            local.ignore_unsupported(self)
+            local.adapt(self)
         self._outputs(name)
 
     def _backend(self, config: EnvironmentConfig, local: LocalEndpoint | None) -> None:
         state = config.state
         S3Backend(
             self,
-            bucket=state.bucket,
+            bucket=state_bucket(config),
             key=f"{state.key_prefix}/{config.name}/terraform.tfstate",
             region=state.region,
             encrypt=True,
@@ -226,7 +239,10 @@ class PlatformStack(TerraformStack):
             "ECSLogGroupName": (ecs.log_group.name, "Log group of the application containers"),
             "LoadBalancerDNS": (lb.dns_name, "DNS name of the internet-facing load balancer"),
             "LoadBalancerArn": (lb.alb.arn, "Load balancer ARN"),
-            "LoadBalancerURL": (f"{'https' if lb.https else 'http'}://{lb.dns_name}", "URL of the application"),
+            "LoadBalancerURL": (
+                f"{'https' if lb.https else 'http'}://{self.domain.domain_name if self.domain else lb.dns_name}",
+                "URL of the application",
+            ),
             "WebACLArn": (self.web_firewall.web_acl.arn, "WAF web ACL in front of the load balancer"),
             "TargetGroupArn": (lb.target_group.arn, "Target group of the application"),
             "ALBAccessLogsBucketName": (lb.access_logs.name, "Bucket receiving the load balancer access logs"),

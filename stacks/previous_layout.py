@@ -1,6 +1,6 @@
 """``moved`` blocks from the previous layout, so an environment deployed from it re-plans with no destroy.
 
-Until main at 039afdd the network owned every tier's security group and rule; now each component owns
+Until main at 687b424 the network owned every tier's security group and rule; now each component owns
 its own (``components/connections.py``). Terraform would read the new addresses as 13 resources to
 destroy and 13 to create (a new RDS security group detaches the database from the old one for a
 moment); a ``moved`` block per resource tells it they are the same objects.

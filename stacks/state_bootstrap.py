@@ -37,6 +37,7 @@ class StateBootstrapStack(TerraformStack):
         scope: Construct,
         *,
         state: StateBackendSettings,
+        account_id: str,
         state_file: str,
         owner: str,
         cost_center: str,
@@ -53,7 +54,7 @@ class StateBootstrapStack(TerraformStack):
             "CostCenter": cost_center,
             "Stack": BOOTSTRAP_STACK,
         }
-        use_aws(self, region=state.region, tags=tags, local=local)
+        use_aws(self, region=state.region, tags=tags, account_id=account_id, local=local)
         LocalBackend(self, path=state_file)
 
         aws = AwsContext(self, "context", region=state.region)

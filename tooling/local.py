@@ -186,21 +186,30 @@ class Terraform:
 
 
 def synthesize_local(
-    environment: str, server_url: str, outdir: Path, *, certificate_arn: str | None = None
+    environment: str,
+    server_url: str,
+    outdir: Path,
+    *,
+    certificate_arn: str | None = None,
+    domain: tuple[str, str] | None = None,
 ) -> tuple[EnvironmentConfig, Path]:
     """Synthesize ``environment`` in local mode into ``outdir``; return its config and stack directory.
 
-    ``certificate_arn`` (a certificate in the local endpoint's ACM) replaces the environment's own, so
-    an environment that serves plain HTTP can be deployed with its HTTPS listeners too.
+    ``certificate_arn`` (a certificate in the local endpoint's ACM), or ``domain`` (a domain name and
+    the local Route 53 hosted zone holding it, for a DNS-validated certificate), replaces the
+    environment's own HTTPS settings, so an environment that serves plain HTTP can be deployed with
+    its HTTPS listeners too.
     """
-    from main import ENV_SELECT, selected_configs, synthesize
+    from main import ENV_LOCAL_ENDPOINT, ENV_SELECT, selected_configs, synthesize
 
-    (config,) = selected_configs({ENV_SELECT: environment})
-    if certificate_arn is not None:
-        config = dataclasses.replace(
-            config, load_balancer=dataclasses.replace(config.load_balancer, certificate_arn=certificate_arn)
+    (config,) = selected_configs({ENV_SELECT: environment, ENV_LOCAL_ENDPOINT: server_url})
+    if certificate_arn is not None or domain is not None:
+        domain_name, hosted_zone = domain or (None, None)
+        https = dataclasses.replace(
+            config.load_balancer, certificate_arn=certificate_arn, domain_name=domain_name, hosted_zone=hosted_zone
         )
-        validate(config)
+        config = dataclasses.replace(config, load_balancer=https)
+        validate(config, local=True)
     synthesize([config], outdir, local_endpoint=server_url)
     return config, outdir / "stacks" / stack_name(config.name)
 

@@ -302,3 +302,104 @@ def s3_delete_marker_dispose() -> None:
         return None
 
     _replace(FakeDeleteMarker, "dispose", dispose)
+
+
+@_patch
+def rds_modify_db_subnet_group_keeps_group() -> None:
+    """ModifyDBSubnetGroup no longer removes the group it modifies.
+
+    moto pops the group from its registry and never puts it back, so after any change of description
+    or subnets the group is gone ("Root object was present, but now absent" from Terraform). An
+    adopted CloudFormation subnet group gets our description, which is such a change.
+    """
+    from moto.rds.exceptions import DBSubnetGroupNotFoundError
+    from moto.rds.models import RDSBackend
+
+    def modify_db_subnet_group(self: Any, subnet_name: str, description: str, subnets: list[Any]) -> Any:
+        subnet_group = self.subnet_groups.get(subnet_name)
+        if subnet_group is None:
+            raise DBSubnetGroupNotFoundError(subnet_name)
+        subnet_group.subnets = subnets
+        if description is not None:
+            subnet_group.description = description
+        return subnet_group
+
+    _replace(RDSBackend, "modify_db_subnet_group", modify_db_subnet_group)
+
+
+@_patch
+def logs_associate_kms_key() -> None:
+    """CloudWatch Logs AssociateKmsKey / DisassociateKmsKey (missing in moto: HTTP 500).
+
+    Adopting a log group created without a key (as the original template's are) encrypts it with ours
+    in place; without these the apply failed.
+    """
+    from moto.logs.exceptions import ResourceNotFoundException
+    from moto.logs.responses import LogsResponse
+
+    def _group(self: Any) -> Any:
+        group = self.logs_backend.groups.get(self._get_param("logGroupName"))
+        if group is None:
+            raise ResourceNotFoundException()
+        return group
+
+    def associate_kms_key(self: Any) -> str:
+        _group(self).kms_key_id = self._get_param("kmsKeyId")
+        return ""
+
+    def disassociate_kms_key(self: Any) -> str:
+        _group(self).kms_key_id = None
+        return ""
+
+    _replace(LogsResponse, "associate_kms_key", associate_kms_key)
+    _replace(LogsResponse, "disassociate_kms_key", disassociate_kms_key)
+
+
+@_patch
+def efs_update_file_system() -> None:
+    """EFS UpdateFileSystem (missing in moto: HTTP 500): throughput mode and provisioned throughput.
+
+    The route ``/2015-02-01/file-systems/<id>`` is in moto/efs/urls.py for Describe/Delete; the action
+    is resolved from method + path. The original template's file system is ``bursting``, ours ``elastic``.
+    """
+    from moto.efs.exceptions import FileSystemNotFound
+    from moto.efs.responses import EFSResponse
+
+    def update_file_system(self: Any) -> tuple[str, dict[str, Any]]:
+        file_system_id = self._get_param("FileSystemId")
+        file_system = self.efs_backend.file_systems_by_id.get(file_system_id)
+        if file_system is None:
+            raise FileSystemNotFound(file_system_id)
+        if self._get_param("ThroughputMode"):
+            file_system.throughput_mode = self._get_param("ThroughputMode")
+        if self._get_param("ProvisionedThroughputInMibps") is not None:
+            file_system.provisioned_throughput_in_mibps = self._get_param("ProvisionedThroughputInMibps")
+        return json.dumps(file_system.info_json()), {"status": 202, "Content-Type": "application/json"}
+
+    _replace(EFSResponse, "update_file_system", update_file_system)
+
+
+@_patch
+def codebuild_update_project() -> None:
+    """CodeBuild UpdateProject (missing in moto: HTTP 500): the fields sent replace the stored ones.
+
+    moto stores a project under the API's own field names, so the request merges over them. An adopted
+    project (the original's) takes our buildspec, environment, logs and key this way.
+    """
+    from moto.codebuild.exceptions import ResourceNotFoundException
+    from moto.codebuild.responses import CodeBuildResponse
+    from moto.core.responses import ActionResult
+    from moto.core.utils import iso_8601_datetime_with_milliseconds
+
+    def update_project(self: Any) -> Any:
+        name = self._get_param("name")
+        project = self.codebuild_backend.codebuild_projects.get(name)
+        if project is None:
+            raise ResourceNotFoundException(f"Project cannot be found: {name}")
+        for key, value in json.loads(self.body).items():
+            if key != "name":
+                project.project_metadata[key] = value
+        project.project_metadata["lastModifiedDate"] = iso_8601_datetime_with_milliseconds()
+        return ActionResult({"project": project.project_metadata})
+
+    _replace(CodeBuildResponse, "update_project", update_project)

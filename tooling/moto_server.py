@@ -17,6 +17,9 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("the local endpoint listens on loopback only")
     # Managed policies (e.g. AmazonECSTaskExecutionRolePolicy) exist in AWS; moto loads them only on request.
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    # moto issues a DNS-validated certificate once it is this many seconds old (its default is 60, which
+    # aws_acm_certificate_validation would sit through on every apply); AWS issues after the CNAME resolves.
+    os.environ.setdefault("MOTO_ACM_VALIDATION_WAIT", "5")
     moto_patches.apply_all()
     from moto.server import main as moto_main
 

@@ -42,8 +42,10 @@ def test_artifact_bucket_is_kms_encrypted_versioned_private_tls_only_and_expirin
     assert synth.by_path("delivery/artifacts/ownership")["rule"] == {"object_ownership": "BucketOwnerEnforced"}
     (deny,) = json.loads(synth.by_path("delivery/artifacts/policy")["policy"])["Statement"]
     assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-    (lifecycle,) = synth.by_path("delivery/artifacts/lifecycle")["rule"]
-    assert lifecycle["expiration"] == [{"days": config.delivery.artifact_retention_days}]
+    expiring, old_versions = synth.by_path("delivery/artifacts/lifecycle")["rule"]
+    assert expiring["expiration"] == [{"days": config.delivery.artifact_retention_days}]
+    assert expiring["filter"] == [{"prefix": "healthtech-pipeline-"}]  # the pipeline's artifacts only
+    assert old_versions["filter"] == [{"prefix": ""}] and "expiration" not in old_versions
 
 
 def test_pipeline_is_v2_with_an_encrypted_store_and_source_build_deploy_in_order(each_env: tuple) -> None:
@@ -206,7 +208,7 @@ def test_buildspec_commands_run_and_tag_the_image_with_the_source_revision(tmp_p
 
 
 def test_a_codestar_source_releases_pushes_to_the_configured_branch(tmp_path: Path) -> None:
-    connection = "arn:aws:codestar-connections:eu-south-1:123456789012:connection/0c8f7f0e-6f7b-4b55-8d0e-2f1a9c3e4d57"
+    connection = "arn:aws:codestar-connections:eu-south-1:480596171823:connection/0c8f7f0e-6f7b-4b55-8d0e-2f1a9c3e4d57"
     config = dataclasses.replace(
         ENVIRONMENTS["staging"],
         delivery=dataclasses.replace(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from config.environments import ALARM_EMAIL
 from config.naming import ALARMS
 from tests.conftest import Synth
 
@@ -19,12 +20,15 @@ def test_topic_is_encrypted_and_only_this_accounts_alarms_and_rules_publish(each
     assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     key_policy = json.loads(synth.by_path("encryption/sns/key")["policy"])["Statement"]
     (publishers,) = [s for s in key_policy if s.get("Sid") == "ServicesPublishToThisAccountsTopics"]
-    assert publishers["Principal"] == allow["Principal"]
+    assert publishers["Principal"] == {"Service": ["cloudwatch.amazonaws.com"]}
+    (events,) = [s for s in key_policy if s.get("Sid") == "EventBridgeRulesPublishToEncryptedTopics"]
+    assert events["Principal"] == {"Service": "events.amazonaws.com"}
 
 
 def test_email_subscription_only_where_configured(synths: dict[str, Synth]) -> None:
-    (subscription,) = synths["prod"].resources("aws_sns_topic_subscription").values()
-    assert (subscription["protocol"], subscription["endpoint"]) == ("email", "oncall@healthtech.example")
+    for env in ("staging", "prod"):
+        (subscription,) = synths[env].resources("aws_sns_topic_subscription").values()
+        assert (subscription["protocol"], subscription["endpoint"]) == ("email", ALARM_EMAIL)
     assert not synths["dev"].resources("aws_sns_topic_subscription")
 
 

@@ -13,7 +13,7 @@ from config import ENVIRONMENTS, ConfigError, EnvironmentConfig, validate
 from config.settings import ComputeSettings, LoadBalancerSettings
 
 DEV, PROD = ENVIRONMENTS["dev"], ENVIRONMENTS["prod"]
-CERT = "arn:aws:acm:eu-south-1:123456789012:certificate/0c8f7f0e-6f7b-4b55-8d0e-2f1a9c3e4d57"
+CERT = "arn:aws:acm:eu-south-1:480596171823:certificate/0c8f7f0e-6f7b-4b55-8d0e-2f1a9c3e4d57"
 
 
 def compute(**changes: Any) -> EnvironmentConfig:
@@ -37,9 +37,9 @@ def thresholds(**changes: Any) -> EnvironmentConfig:
 
 BAD: dict[str, tuple[EnvironmentConfig, str]] = {
     "https missing in prod": (
-        lb(PROD, certificate_arn=None),
-        "load_balancer.certificate_arn: required (an ACM certificate ARN in eu-south-1); plain HTTP is allowed "
-        "only where load_balancer.allow_plain_http=True",
+        lb(PROD, certificate_arn=None, domain_name=None, hosted_zone=None),
+        "load_balancer.domain_name: required (with hosted_zone; or an ACM certificate_arn in eu-south-1); plain "
+        "HTTP is allowed only where load_balancer.allow_plain_http=True",
     ),
     "certificate from another region": (
         lb(certificate_arn=CERT.replace("eu-south-1", "us-east-1")),
@@ -78,7 +78,7 @@ BAD: dict[str, tuple[EnvironmentConfig, str]] = {
     "codestar repository not owner/name": (
         delivery(
             source="codestar",
-            connection_arn="arn:aws:codestar-connections:eu-south-1:123456789012:connection/"
+            connection_arn="arn:aws:codestar-connections:eu-south-1:480596171823:connection/"
             "0c8f7f0e-6f7b-4b55-8d0e-2f1a9c3e4d57",
             repository="app",
         ),
@@ -131,7 +131,7 @@ def test_plain_http_needs_the_explicit_switch_and_a_certificate_overrides_it() -
     assert DEV.load_balancer.allow_plain_http and DEV.load_balancer.certificate_arn is None
     assert not any(e.load_balancer.allow_plain_http for e in ENVIRONMENTS.values() if e.name != "dev")
     validate(lb(certificate_arn=CERT))  # dev may still use HTTPS
-    with pytest.raises(ConfigError, match="certificate_arn: required"):
+    with pytest.raises(ConfigError, match="domain_name: required"):
         validate(lb(allow_plain_http=False))
 
 

@@ -107,7 +107,6 @@ BAD: dict[str, tuple[EnvironmentConfig, str]] = {
         env(encryption=dataclasses.replace(DEV.encryption, key_deletion_window_days=3)),
         "encryption.key_deletion_window_days: 3 is not allowed; AWS KMS accepts 7 to 30",
     ),
-    "missing state bucket": (env(state=dataclasses.replace(DEV.state, bucket="")), "state.bucket: must be set"),
     "bad state bucket": (
         env(state=dataclasses.replace(DEV.state, bucket="Healthtech_State")),
         "state.bucket: 'Healthtech_State' is not a valid S3 bucket name",

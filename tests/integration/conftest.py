@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from config import ENVIRONMENTS
+from config.account import in_local_account, state_bucket
 from config.naming import stack_name
 from tests.stacks.layout import previous_local_dev
 from tooling.local import (
@@ -32,9 +33,10 @@ from tooling.local import (
     stop_server,
     synthesize_local,
 )
-from tooling.local_certificate import import_self_signed
 
 DEV = ENVIRONMENTS["dev"]
+LOCAL_ZONE = "healthtech.test"
+LOCAL_DOMAIN = f"dev.{LOCAL_ZONE}"
 
 
 @dataclass
@@ -43,6 +45,7 @@ class Deployment:
     terraform: Terraform
     outputs: dict[str, Any]
     certificate_arn: str
+    zone_id: str
     upgrade_plan: list[dict[str, Any]]
     """``resource_changes`` of today's code planned over the previous layout's deployed state."""
     seconds: dict[str, float] = field(default_factory=dict)
@@ -57,26 +60,39 @@ def deployment(tmp_path_factory: pytest.TempPathFactory, tf_cli_config: Path) ->
     work = tmp_path_factory.mktemp("local")
     server = start_server(free_port(), log_path=work / "moto.log")
     try:
-        # dev serves plain HTTP by configuration; here it gets a self-signed certificate from the local
-        # ACM so the HTTPS listener and the HTTP->HTTPS redirect are applied and checked too.
-        certificate = import_self_signed(server.url, DEV.region, "dev.healthtech.test")
-        bootstrap_state(server.url, bucket=DEV.state.bucket, lock_table=DEV.state.lock_table, region=DEV.state.region)
+        # dev serves plain HTTP by configuration; here it gets a domain in a local Route 53 zone, so the
+        # DNS-validated certificate, its validation record, the HTTPS listener, the HTTP->HTTPS redirect
+        # and the alias record are applied and checked too (the zone is made outside the stack, as a
+        # registered domain's zone is in a real account).
+        zone = boto_client(server.url, "route53", DEV.region).create_hosted_zone(
+            Name=LOCAL_ZONE, CallerReference=f"healthtech-{time.time()}"
+        )["HostedZone"]
+        local_dev = in_local_account(DEV)
+        bootstrap_state(
+            server.url, bucket=state_bucket(local_dev), lock_table=DEV.state.lock_table, region=DEV.state.region
+        )
         previous_dir = work / "previous" / "stacks" / stack_name(DEV.name)
         previous_dir.mkdir(parents=True)
-        (previous_dir / "cdk.tf.json").write_text(previous_local_dev(server.url, certificate))
+        (previous_dir / "cdk.tf.json").write_text(previous_local_dev(server.url))
         started = time.monotonic()
         previous = Terraform(previous_dir, tf_cli_config)
         previous.init()
         previous.apply()
         seconds = {"apply previous layout": time.monotonic() - started}
-        _, stack_dir = synthesize_local("dev", server.url, work / "cdktf.out", certificate_arn=certificate)
+        _, stack_dir = synthesize_local("dev", server.url, work / "cdktf.out", domain=(LOCAL_DOMAIN, LOCAL_ZONE))
         terraform = Terraform(stack_dir, tf_cli_config)
         terraform.init()
         started = time.monotonic()
         upgrade_plan = terraform.planned_changes()
         terraform.apply()
         seconds["plan and apply upgrade"] = time.monotonic() - started
-        deployment = Deployment(server, terraform, terraform.outputs(), certificate, upgrade_plan, seconds)
+        acm = boto_client(server.url, "acm", DEV.region)
+        (certificate,) = [
+            c["CertificateArn"]
+            for c in acm.list_certificates()["CertificateSummaryList"]
+            if c["DomainName"] == LOCAL_DOMAIN
+        ]
+        deployment = Deployment(server, terraform, terraform.outputs(), certificate, zone["Id"], upgrade_plan, seconds)
         yield deployment
         if not deployment.destroyed:
             terraform.destroy()
@@ -85,6 +101,17 @@ def deployment(tmp_path_factory: pytest.TempPathFactory, tf_cli_config: Path) ->
         stop_server(server)
 
 
+# Tests that share one applied stack run in one pytest-xdist worker (`--dist loadgroup` in pyproject), so
+# each stack is applied once per run while the other worker runs everything else alongside its waits.
+GROUPS = {"deployment": "dev-deployment", "bootstrap": "state-bootstrap", "adopted": "adoption", "refusals": "adoption"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run the re-plan and destroy of the shared deployment after every test that reads it."""
+    """Group each shared deployment's tests; run its re-plan and destroy after every test that reads it."""
+    for item in items:
+        for fixture, group in GROUPS.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(pytest.mark.xdist_group(group))
+                break
     items.sort(key=lambda item: item.path.name == "test_teardown.py")

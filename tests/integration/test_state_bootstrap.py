@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from config import ENVIRONMENTS
+from config.account import in_local_account, state_bucket
 from main import synthesize
 from stacks.state_bootstrap import BOOTSTRAP_STACK
 from tooling.local import LocalServer, Terraform, boto_client, free_port, start_server, stop_server
@@ -25,6 +26,7 @@ from tooling.local import LocalServer, Terraform, boto_client, free_port, start_
 pytestmark = pytest.mark.integration
 DEV = ENVIRONMENTS["dev"]
 STATE = DEV.state
+BUCKET = state_bucket(in_local_account(DEV))  # local mode deploys into the endpoint's account
 
 
 @dataclass
@@ -66,23 +68,23 @@ def test_its_own_state_is_the_local_file(bootstrap: Bootstrap) -> None:
     state = json.loads(bootstrap.state_file.read_text())
     types = {r["type"] for r in state["resources"]}
     assert {"aws_s3_bucket", "aws_dynamodb_table", "aws_kms_key", "aws_s3_bucket_policy"} <= types
-    assert bootstrap.outputs["StateBucketName"] == STATE.bucket
+    assert bootstrap.outputs["StateBucketName"] == BUCKET
     assert bootstrap.outputs["LockTableName"] == STATE.lock_table
     assert bootstrap.outputs["StateKeyAlias"] == "alias/healthtech-state-bootstrap"
 
 
 def test_bucket_is_versioned_kms_encrypted_private_and_expires_old_versions(bootstrap: Bootstrap) -> None:
     s3, key_arn = bootstrap.client("s3"), bootstrap.outputs["StateKeyArn"]
-    assert s3.get_bucket_versioning(Bucket=STATE.bucket)["Status"] == "Enabled"
-    (rule,) = s3.get_bucket_encryption(Bucket=STATE.bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert s3.get_bucket_versioning(Bucket=BUCKET)["Status"] == "Enabled"
+    (rule,) = s3.get_bucket_encryption(Bucket=BUCKET)["ServerSideEncryptionConfiguration"]["Rules"]
     assert rule["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key_arn}
-    block = s3.get_public_access_block(Bucket=STATE.bucket)["PublicAccessBlockConfiguration"]
+    block = s3.get_public_access_block(Bucket=BUCKET)["PublicAccessBlockConfiguration"]
     assert block == dict.fromkeys(
         ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"), True
     )
-    (lifecycle,) = s3.get_bucket_lifecycle_configuration(Bucket=STATE.bucket)["Rules"]
+    (lifecycle,) = s3.get_bucket_lifecycle_configuration(Bucket=BUCKET)["Rules"]
     assert lifecycle["Status"] == "Enabled" and lifecycle["NoncurrentVersionExpiration"]["NoncurrentDays"] == 90
-    policy = json.loads(s3.get_bucket_policy(Bucket=STATE.bucket)["Policy"])
+    policy = json.loads(s3.get_bucket_policy(Bucket=BUCKET)["Policy"])
     (tls,) = [s for s in policy["Statement"] if s["Sid"] == "DenyWithoutTls"]
     assert tls["Effect"] == "Deny" and tls["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
@@ -114,12 +116,12 @@ def test_dev_backend_initializes_locks_and_writes_state_encrypted_with_the_key(
     assert pushed.returncode == 0, pushed.stderr
     s3 = bootstrap.client("s3")
     state_key = f"{STATE.key_prefix}/dev/terraform.tfstate"
-    head = s3.head_object(Bucket=STATE.bucket, Key=state_key)
+    head = s3.head_object(Bucket=BUCKET, Key=state_key)
     assert head["ServerSideEncryption"] == "aws:kms"
     assert head["SSEKMSKeyId"] in (bootstrap.outputs["StateKeyAlias"], bootstrap.outputs["StateKeyArn"])
     items = bootstrap.client("dynamodb").scan(TableName=STATE.lock_table)["Items"]
-    assert [i["LockID"]["S"] for i in items] == [f"{STATE.bucket}/{state_key}-md5"]  # digest only: lock released
-    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=STATE.bucket).get("Contents", [])]
+    assert [i["LockID"]["S"] for i in items] == [f"{BUCKET}/{state_key}-md5"]  # digest only: lock released
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
     assert keys == [state_key]  # the .tflock lockfile is gone
 
 
@@ -128,7 +130,7 @@ def test_destroy_removes_bucket_and_table_and_schedules_the_key(bootstrap: Boots
     bootstrap.terraform.destroy()
     bootstrap.seconds["destroy"] = time.monotonic() - started
     bootstrap.destroyed = True
-    assert STATE.bucket not in [b["Name"] for b in bootstrap.client("s3").list_buckets()["Buckets"]]
+    assert BUCKET not in [b["Name"] for b in bootstrap.client("s3").list_buckets()["Buckets"]]
     assert STATE.lock_table not in bootstrap.client("dynamodb").list_tables()["TableNames"]
     key = bootstrap.client("kms").describe_key(KeyId=bootstrap.outputs["StateKeyArn"])["KeyMetadata"]
     assert key["KeyState"] == "PendingDeletion"

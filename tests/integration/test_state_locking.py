@@ -15,14 +15,16 @@ import pytest
 from botocore.exceptions import ClientError
 
 from config import ENVIRONMENTS
+from config.account import in_local_account, state_bucket
 from tests.integration.conftest import Deployment
 from tooling.drift import CLEAN, DRIFT, check_stack
 
 pytestmark = pytest.mark.integration
 DEV = ENVIRONMENTS["dev"]
+BUCKET = state_bucket(in_local_account(DEV))  # local mode deploys into the endpoint's account
 
 STATE_KEY = f"{DEV.state.key_prefix}/dev/terraform.tfstate"
-LOCK_ID = f"{DEV.state.bucket}/{STATE_KEY}"  # Terraform's DynamoDB lock item key
+LOCK_ID = f"{BUCKET}/{STATE_KEY}"  # Terraform's DynamoDB lock item key
 LOCKFILE = f"{STATE_KEY}.tflock"  # Terraform's S3 lockfile (use_lockfile)
 
 
@@ -52,7 +54,7 @@ def _no_lock_left(deployment: Deployment) -> None:
     items = deployment.client("dynamodb").scan(TableName=DEV.state.lock_table)["Items"]
     assert [i["LockID"]["S"] for i in items] == [f"{LOCK_ID}-md5"]  # only the state digest
     with pytest.raises(ClientError, match="404"):
-        deployment.client("s3").head_object(Bucket=DEV.state.bucket, Key=LOCKFILE)
+        deployment.client("s3").head_object(Bucket=BUCKET, Key=LOCKFILE)
 
 
 def test_a_held_dynamodb_lock_refuses_a_second_apply(deployment: Deployment) -> None:
@@ -75,11 +77,11 @@ def test_a_held_dynamodb_lock_refuses_a_second_apply(deployment: Deployment) -> 
 
 def test_a_held_s3_lockfile_refuses_a_second_apply(deployment: Deployment) -> None:
     s3 = deployment.client("s3")
-    s3.put_object(Bucket=DEV.state.bucket, Key=LOCKFILE, Body=_held_lock_info().encode())
+    s3.put_object(Bucket=BUCKET, Key=LOCKFILE, Body=_held_lock_info().encode())
     try:
         refused = _apply_now(deployment)
     finally:
-        s3.delete_object(Bucket=DEV.state.bucket, Key=LOCKFILE)
+        s3.delete_object(Bucket=BUCKET, Key=LOCKFILE)
     assert refused.returncode == 1
     assert "Error acquiring the state lock" in refused.stderr
     assert "StatusCode: 412" in refused.stderr and "PreconditionFailed" in refused.stderr
@@ -90,7 +92,7 @@ def _wait_for_lockfile(deployment: Deployment, first: subprocess.Popen[str], tim
     s3, deadline = deployment.client("s3"), time.monotonic() + timeout
     while time.monotonic() < deadline and first.poll() is None:
         with contextlib.suppress(ClientError):
-            s3.head_object(Bucket=DEV.state.bucket, Key=LOCKFILE)
+            s3.head_object(Bucket=BUCKET, Key=LOCKFILE)
             return
         time.sleep(0.2)
     raise AssertionError("the first apply never took the lock")

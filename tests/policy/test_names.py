@@ -77,6 +77,9 @@ UNNAMED: dict[str, str] = {
     "aws_wafv2_web_acl_association": _ATTACHMENT,
     "aws_wafv2_web_acl_logging_configuration": _ATTACHMENT,
     "aws_sns_topic_subscription": _ATTACHMENT,
+    "aws_acm_certificate": "identified by its ARN; its domain_name is the environment's configured host name",
+    "aws_acm_certificate_validation": _ATTACHMENT,
+    "aws_route53_record": "DNS names from the environment's domain_name and ACM's validation records",
 }
 TOKEN = re.compile(r"\$\{[^}]*\}")
 ACCOUNT = "${account}"

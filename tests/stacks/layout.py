@@ -1,9 +1,10 @@
-"""The previous layout (main at 039afdd, before components owned their security groups) and how a
+"""The previous layout (main at 687b424, before components owned their security groups) and how a
 synthesized stack maps back onto it through its ``moved`` blocks.
 
 ``previous_layout/{env}.tf.json`` is that layout's real-AWS JSON (cdktf's path metadata removed, the
 compliance annotations kept); ``dev.local.tf.json`` is its local-endpoint dev stack with the endpoint
-and the certificate as placeholders, which the upgrade test deploys before applying today's code.
+as a placeholder (and the domain the integration tests give dev), which the upgrade test deploys
+before applying today's code.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from components.compliance import COMMENT
 
 PREVIOUS_LAYOUT = Path(__file__).resolve().parent / "previous_layout"
 ENDPOINT_PLACEHOLDER = "@ENDPOINT@"
-CERTIFICATE_PLACEHOLDER = "@CERTIFICATE_ARN@"
 _METADATA = "metadata"
 
 
@@ -42,10 +42,9 @@ def previous(environment: str) -> dict[str, Any]:
     return loaded
 
 
-def previous_local_dev(endpoint: str, certificate_arn: str) -> str:
-    """The previous layout's local dev stack, pointed at ``endpoint`` with ``certificate_arn``."""
-    text = (PREVIOUS_LAYOUT / "dev.local.tf.json").read_text()
-    return text.replace(ENDPOINT_PLACEHOLDER, endpoint).replace(CERTIFICATE_PLACEHOLDER, certificate_arn)
+def previous_local_dev(endpoint: str) -> str:
+    """The previous layout's local dev stack (with the integration tests' domain), pointed at ``endpoint``."""
+    return (PREVIOUS_LAYOUT / "dev.local.tf.json").read_text().replace(ENDPOINT_PLACEHOLDER, endpoint)
 
 
 def moves(doc: dict[str, Any]) -> dict[str, str]:

@@ -10,7 +10,7 @@ import cdktf
 from moto import mock_aws
 
 from config import ENVIRONMENTS
-from stacks.local_endpoint import IGNORED_ON_LOCAL_ENDPOINT, LocalEndpoint
+from stacks.local_endpoint import IGNORED_ON_LOCAL_ENDPOINT, UNSET_ON_LOCAL_ENDPOINT, LocalEndpoint
 from stacks.platform_stack import PlatformStack
 from tests.conftest import Synth
 
@@ -124,3 +124,16 @@ def test_moto_still_drops_the_ecs_service_settings_local_mode_ignores() -> None:
         )
     }
     assert stored == dict.fromkeys(stored), f"moto now stores some of {stored}"
+
+
+def test_local_stack_leaves_out_exactly_the_slow_arguments(tmp_path: Any, synths: dict[str, Synth]) -> None:
+    local = _local_dev(tmp_path)
+    for entry in UNSET_ON_LOCAL_ENDPOINT:
+        local_resources = local["resource"][entry.resource_type]
+        real_resources = synths["dev"].doc["resource"][entry.resource_type]
+        assert local_resources and set(local_resources) == set(real_resources)
+        for name, resource in local_resources.items():
+            assert resource.get(entry.attribute) is None, (name, entry.attribute)
+            assert real_resources[name].get(entry.attribute) is not None
+            others = {k: v for k, v in resource.items() if k not in (entry.attribute, "lifecycle", "//")}
+            assert others == {k: v for k, v in real_resources[name].items() if k not in (entry.attribute, "//")}

@@ -42,7 +42,7 @@ def test_state_lives_in_s3_per_environment_with_both_locks(each_env: tuple) -> N
     config, synth = each_env
     assert synth.doc["terraform"]["backend"] == {
         "s3": {
-            "bucket": "healthtech-terraform-state",
+            "bucket": f"healthtech-tfstate-{config.account_id}-eu-south-1",
             "key": f"healthtech/{config.name}/terraform.tfstate",
             "region": "eu-south-1",
             "encrypt": True,
@@ -73,7 +73,7 @@ def test_provider_tags_every_resource_and_targets_the_configured_region(each_env
                 "EnvironmentSuffix": config.name,
                 "ManagedBy": "cdktf",
                 "Compliance": "HIPAA",
-                "DataClassification": "PHI",
+                "DataClassification": config.data_classification.value,
                 "Owner": config.owner,
                 "CostCenter": config.cost_center,
                 "Stack": f"healthtech-{config.name}",
@@ -85,7 +85,7 @@ def test_provider_tags_every_resource_and_targets_the_configured_region(each_env
 def test_real_aws_json_carries_no_local_endpoint_settings(each_env: tuple) -> None:
     _, synth = each_env
     (provider,) = synth.doc["provider"]["aws"]
-    assert set(provider) == {"region", "default_tags"}
+    assert set(provider) == {"region", "default_tags", "allowed_account_ids"}
     for key in LocalEndpoint(url="http://127.0.0.1:1").backend_overrides():
         assert key not in synth.doc["terraform"]["backend"]["s3"]
     assert "127.0.0.1" not in synth.json  # (the container health check probes its own localhost, not AWS)

@@ -10,6 +10,7 @@ import cdktf
 import pytest
 
 from config import ENVIRONMENTS, ConfigError
+from config.account import state_bucket
 from config.settings import EnvironmentConfig, StateBackendSettings
 from main import BOOTSTRAP_STATE_FILE, LOCAL_BOOTSTRAP_STATE_FILE, build_bootstrap_stack, shared_state, synthesize
 from stacks.state_bootstrap import BOOTSTRAP_STACK
@@ -57,7 +58,8 @@ def test_state_lives_in_a_local_file_next_to_the_project(real: dict[str, Any]) -
 
 def test_bucket_is_the_one_every_backend_names_and_cannot_be_destroyed(real: dict[str, Any]) -> None:
     bucket = only(real, "aws_s3_bucket")
-    assert bucket["bucket"] == STATE.bucket == ENVIRONMENTS["prod"].state.bucket
+    assert bucket["bucket"] == state_bucket(ENVIRONMENTS["prod"]) == state_bucket(ENVIRONMENTS["dev"])
+    assert bucket["bucket"] == f"healthtech-tfstate-{ENVIRONMENTS['prod'].account_id}-{STATE.region}"
     assert bucket["force_destroy"] is False and bucket["lifecycle"] == {"prevent_destroy": True}
     assert only(real, "aws_s3_bucket_versioning")["versioning_configuration"] == {"status": "Enabled"}
 
@@ -120,10 +122,15 @@ def test_local_mode_targets_the_endpoint_and_stays_destroyable(real: dict[str, A
 
 
 def test_environments_with_different_state_backends_are_refused() -> None:
-    other = EnvironmentConfig(name="qa", state=StateBackendSettings(bucket="other-state-bucket"))
+    other = EnvironmentConfig(name="qa", account_id="480596171823", state=StateBackendSettings(bucket="other-state"))
     with pytest.raises(ConfigError, match="the selected environments use different state backends"):
         shared_state([ENVIRONMENTS["dev"], other])
-    assert shared_state([ENVIRONMENTS["dev"], ENVIRONMENTS["prod"]]) == STATE
+    # Another account means another bucket (and the provider of the bootstrap names one account).
+    other_account = EnvironmentConfig(name="qa", account_id="731264905518")
+    with pytest.raises(ConfigError, match="of account 731264905518"):
+        shared_state([ENVIRONMENTS["dev"], other_account])
+    resolved = shared_state([ENVIRONMENTS["dev"], ENVIRONMENTS["prod"]])
+    assert resolved.bucket == state_bucket(ENVIRONMENTS["dev"]) and resolved.lock_table == STATE.lock_table
 
 
 def test_the_app_synthesizes_the_bootstrap_after_the_environments(tmp_path: Path) -> None:

@@ -82,7 +82,7 @@ def status(error: ClientError) -> int:
 def test_every_patch_is_registered_once() -> None:
     names = [patch.__name__ for patch in moto_patches.PATCHES]
     assert sorted(names) == sorted(set(names))
-    assert len(names) == 9
+    assert len(names) == 13
 
 
 # --- RDS DescribeDBParameters: Source ---------------------------------------------------------------

@@ -1,0 +1,134 @@
+"""tooling.adopt without an endpoint: template parsing, the Retain change, matching and the risk report.
+
+Matching is checked against the synthesized dev stack by type and attribute values only, as the tool
+does, so these tests survive construct moves too.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+
+from config import ENVIRONMENTS
+from tooling.adopt import main
+from tooling.adopt_cfn import AdoptError, evaluate, parse_template, retain_template
+from tooling.adopt_live import Live
+from tooling.adopt_map import Effect, Stack, compare, match
+
+TEMPLATE = Path(__file__).resolve().parent.parent / "integration" / "tapstack.yml"
+DEV = ENVIRONMENTS["dev"]
+
+
+@pytest.fixture(scope="module")
+def template() -> dict:
+    return parse_template(TEMPLATE.read_text())
+
+
+def test_template_has_the_52_resources_of_the_original(template):
+    resources = template["Resources"]
+    assert len(resources) == 52
+    types = [r["Type"] for r in resources.values()]
+    assert types.count("AWS::EC2::SecurityGroup") == 4
+    assert types.count("AWS::IAM::Role") == 5
+    assert types.count("AWS::KMS::Key") == 2
+    assert types.count("AWS::Logs::LogGroup") == 3
+    assert types.count("AWS::CloudWatch::Alarm") == 2
+
+
+def test_short_form_tags_become_their_long_form(template):
+    flow_log = template["Resources"]["VPCFlowLog"]["Properties"]
+    assert flow_log["ResourceId"] == {"Ref": "VPC"}
+    assert flow_log["LogDestination"] == {"Fn::GetAtt": ["VPCFlowLogsLogGroup", "Arn"]}
+    name = template["Resources"]["RDSInstance"]["Properties"]["DBInstanceIdentifier"]
+    assert evaluate(name, {"EnvironmentSuffix": "dev"}) == "healthtech-postgres-dev"
+
+
+def test_a_body_without_resources_is_refused():
+    with pytest.raises(AdoptError, match="no Resources section"):
+        parse_template('{"AWSTemplateFormatVersion": "2010-09-09"}')
+
+
+def test_retain_change_sets_both_policies_on_every_resource_and_nothing_else(template):
+    original = copy.deepcopy(template)
+    retained, changed = retain_template(template)
+    assert len(changed) == 52
+    for logical_id, declaration in retained["Resources"].items():
+        assert declaration["DeletionPolicy"] == "Retain"
+        assert declaration["UpdateReplacePolicy"] == "Retain"
+        before = {k: v for k, v in original["Resources"][logical_id].items() if not k.endswith("Policy")}
+        assert {k: v for k, v in declaration.items() if not k.endswith("Policy")} == before
+    assert template == original  # the input is not modified
+    assert retain_template(retained)[1] == []  # a second run changes nothing
+
+
+def _live_network(vpc_cidr: str) -> dict[str, Live]:
+    return {
+        "VPC": Live("aws_vpc", "vpc-1", {"cidr_block": vpc_cidr, "tags.Name": "healthtech-vpc-dev"}, {"id": "vpc-1"}),
+        "PrivateSubnet2": Live(
+            "aws_subnet",
+            "subnet-2",
+            {"cidr_block": DEV.network.private_subnet_cidrs[1], "availability_zone": "eu-south-1b", "vpc_id": "vpc-1"},
+            {"id": "subnet-2"},
+        ),
+        "EFSKMSKeyAlias": Live(
+            "aws_kms_alias", "alias/healthtech-efs-dev", {"name": "alias/healthtech-efs-dev", "target_key_id": "k-2"}
+        ),
+        "EFSKMSKey": Live("aws_kms_key", "k-2", {}, {"id": "k-2", "key_id": "k-2", "arn": "arn:aws:kms:r:1:key/k-2"}),
+    }
+
+
+def test_resources_match_by_attributes_and_references(dev):
+    stack = Stack(dev.doc, "123456789012")
+    matched = match(stack, _live_network(DEV.network.vpc_cidr))
+    assert set(matched) == {"VPC", "PrivateSubnet2", "EFSKMSKeyAlias", "EFSKMSKey"}
+    assert stack.value(matched["VPC"], "cidr_block") == "10.10.0.0/16"
+    assert stack.value(matched["PrivateSubnet2"], "cidr_block") == "10.10.11.0/24"
+    # the key has no name: it is the one our EFS alias targets
+    alias_target = stack.resources[matched["EFSKMSKeyAlias"]]["target_key_id"]
+    assert alias_target == f"${{{matched['EFSKMSKey']}.key_id}}"
+    assert stack.value(matched["EFSKMSKeyAlias"], "target_key_id") == "k-2"
+
+
+def test_a_vpc_cidr_difference_names_the_setting_that_keeps_it(dev):
+    stack = Stack(dev.doc, "123456789012")
+    live = _live_network("10.0.0.0/16")
+    matched = match(stack, live)  # matched by its Name tag, whatever the CIDR
+    (difference,) = compare(stack, matched["VPC"], live["VPC"])
+    assert (difference.attr, difference.live, difference.configured) == ("cidr_block", "10.0.0.0/16", "10.10.0.0/16")
+    assert difference.effect is Effect.REPLACE
+    assert difference.blocking
+    assert difference.fix == "config/environments.py: network.vpc_cidr='10.0.0.0/16'"
+
+
+def test_an_efs_creation_token_is_pinned_not_blocking(dev):
+    stack = Stack(dev.doc, "123456789012")
+    (address,) = stack.of_type("aws_efs_file_system")
+    stack.exports[stack.resources[address]["kms_key_id"][2:-5]] = {"arn": "arn:aws:kms:r:1:key/k-2"}
+    live = Live(
+        "aws_efs_file_system",
+        "fs-1",
+        {"creation_token": "TapStackdev-EFS-X", "encrypted": True, "kms_key_id": "arn:aws:kms:r:1:key/k-2"},
+    )
+    (difference,) = compare(stack, address, live)
+    assert difference.attr == "creation_token" and difference.pinned and not difference.blocking
+
+
+def test_an_unknown_environment_is_refused_before_any_aws_call(tmp_path, capsys):
+    outdir = tmp_path / "out"
+    code = main(["--stack", "TapStackqa", "--environment", "qa", "--outdir", str(outdir)], environ={})
+    assert code == 2
+    error = capsys.readouterr().err
+    assert "--environment 'qa'" in error and "dev" in error
+    assert not outdir.exists()
+
+
+def test_an_unreachable_aws_is_a_message_not_a_traceback(tmp_path, capsys):
+    # a closed loopback port stands in for missing credentials or network: both are botocore errors
+    environ = {"HEALTHTECH_LOCAL_ENDPOINT": "http://127.0.0.1:9"}
+    code = main(["--stack", "TapStackdev", "--environment", "dev", "--outdir", str(tmp_path / "out")], environ=environ)
+    assert code == 2
+    error = capsys.readouterr().err
+    assert "an AWS call failed, nothing written" in error and "Traceback" not in error
+    assert not (tmp_path / "out").exists()
