@@ -138,6 +138,9 @@ NAME_RULES: dict[str, NameRule] = {
     "build-role": NameRule("IAM role name", 64, pattern=_IAM),
     "source-trigger-role": NameRule("IAM role name", 64, pattern=_IAM),
     "artifacts": NameRule("S3 bucket name", 63, pattern=_S3, template="{project}-{type}-{env}-{account}"),
+    # The GitHub workflows' roles (created by the state bootstrap): one plan role, one deploy role per environment.
+    "ci-plan": NameRule("IAM role name", 64, pattern=_IAM, template="{project}-{type}"),
+    "ci-deploy": NameRule("IAM role name", 64, pattern=_IAM),
 }
 
 # Longest value {account} (a 12-digit AWS account id) can take; used when validating bucket names.
