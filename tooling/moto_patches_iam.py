@@ -99,14 +99,15 @@ def sts_assume_role_with_web_identity() -> None:
     policy with every claim as ``{provider}:{claim}``; otherwise ``InvalidIdentityToken`` or
     ``AccessDenied``, as AWS answers. Not checked: the token's signature.
     """
+    from moto.core.authorization import ActionAuthenticatorMixin
     from moto.iam.models import iam_backends
     from moto.sts.exceptions import STSClientError
     from moto.sts.responses import TokenResponse
 
     def authenticate(self: Any, resource: str = "*") -> None:
-        if self._get_action() == "AssumeRoleWithWebIdentity":
-            return
-        ORIGINALS[(TokenResponse, "_authenticate_and_authorize_normal_action")](self, resource)
+        if self._get_action() != "AssumeRoleWithWebIdentity":
+            # TokenResponse inherits the check (moto defines it on a mixin): call that one.
+            ActionAuthenticatorMixin._authenticate_and_authorize_normal_action(self, resource)
 
     def assume_role_with_web_identity(self: Any) -> Any:
         iam = iam_backends[self.current_account][self.partition]
@@ -212,3 +213,55 @@ def dynamodb_authorizes_on_the_table() -> None:
     _replace(DynamoHandler, "_determine_resource", determine_resource)
     _replace(IAMRequestBase, "check_action_permitted", check_action_permitted)
     _replace(IAMPolicy, "is_action_permitted", is_action_permitted)
+
+
+# IAM's action for each S3 bucket subresource a Terraform refresh or apply calls, where moto's own map
+# (moto.s3.responses.ACTION_MAP) has none or another name (Service Authorization Reference, Amazon S3).
+S3_BUCKET_ACTIONS: dict[str, dict[str, str]] = {
+    "HEAD": {"DEFAULT": "ListBucket"},  # HeadBucket is authorized as s3:ListBucket
+    "GET": {
+        "publicAccessBlock": "GetBucketPublicAccessBlock",
+        "encryption": "GetEncryptionConfiguration",
+        "ownershipControls": "GetBucketOwnershipControls",
+        "object-lock": "GetBucketObjectLockConfiguration",
+        "replication": "GetReplicationConfiguration",
+        "requestPayment": "GetBucketRequestPayment",
+        "intelligent-tiering": "GetIntelligentTieringConfiguration",
+    },
+    "PUT": {
+        "publicAccessBlock": "PutBucketPublicAccessBlock",
+        "encryption": "PutEncryptionConfiguration",
+        "ownershipControls": "PutBucketOwnershipControls",
+        "object-lock": "PutBucketObjectLockConfiguration",
+        "replication": "PutReplicationConfiguration",
+    },
+    "DELETE": {
+        "publicAccessBlock": "PutBucketPublicAccessBlock",
+        "encryption": "PutEncryptionConfiguration",
+        "ownershipControls": "PutBucketOwnershipControls",
+        "replication": "PutReplicationConfiguration",
+    },
+}
+
+
+@_patch
+def s3_bucket_calls_use_iam_action_names() -> None:
+    """S3 bucket calls are authorized under IAM's action names.
+
+    moto authorizes HeadBucket as ``s3:HeadBucket`` (IAM: ``s3:ListBucket``), and the encryption,
+    ownership controls, object lock, replication and request payment reads as ``s3:ListBucket`` (its
+    default for a GET it does not map), so a policy written for AWS was refused on a plan's refresh,
+    and one granting ``s3:ListBucket`` could read them all. The public access block reads under
+    ``s3:GetPublicAccessBlock`` (IAM: ``s3:GetBucketPublicAccessBlock``).
+    """
+    from moto.s3 import responses
+
+    original = ORIGINALS.get((responses, "ACTION_MAP"), responses.ACTION_MAP)
+    bucket = {
+        method: {
+            **{k: v for k, v in actions.items() if k != "public_access_block"},
+            **S3_BUCKET_ACTIONS.get(method, {}),
+        }
+        for method, actions in original["BUCKET"].items()
+    }
+    _replace(responses, "ACTION_MAP", {**original, "BUCKET": bucket})
