@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from config import ENVIRONMENTS, ConfigError, EnvironmentConfig, StateBackendSettings, select
 from config.account import in_local_account, state_bucket
-from config.ci import GitHubRepository, repository_problems, served_environments
+from config.ci import GitHubRepository, deploy_scope_problems, repository_problems, served_environments
 from config.environments import GITHUB_REPOSITORY
 
 if TYPE_CHECKING:
@@ -163,7 +163,10 @@ def main(environ: Mapping[str, str] = os.environ, registry: Mapping[str, Environ
     try:
         configs = selected_configs(environ, registry)
         shared_state(configs)
-        problems = list(repository_problems(GITHUB_REPOSITORY, local=bool(environ.get(ENV_LOCAL_ENDPOINT))))
+        problems = [
+            *repository_problems(GITHUB_REPOSITORY, local=bool(environ.get(ENV_LOCAL_ENDPOINT))),
+            *deploy_scope_problems(served_environments(configs, registry)),
+        ]
         if problems:
             raise ConfigError(problems)
     except ConfigError as error:

@@ -97,3 +97,18 @@ def served_environments(
     names = [c.name for c in selected]
     others = [c for c in registry.values() if c.name not in names and state_bucket(c) == bucket]
     return [*selected, *others]
+
+
+def deploy_scope_problems(environments: list[EnvironmentConfig]) -> Iterable[str]:
+    """Environments whose deploy roles could not be told apart by name.
+
+    A deploy role reaches resources named ``healthtech-*-{env}``; with environments ``dev`` and
+    ``qa-dev``, dev's role would match qa-dev's resources too."""
+    names = [c.name for c in environments]
+    for name in names:
+        for other in names:
+            if other != name and name.endswith(f"-{other}"):
+                yield (
+                    f"environment {name!r}: name ends with '-{other}', another environment's name, so the deploy "
+                    f"role of {other!r} (resources healthtech-*-{other}) would reach its resources; rename it"
+                )
