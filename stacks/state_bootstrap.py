@@ -17,7 +17,7 @@ from components.ci_access import GitHubCiAccess
 from components.ci_policies import StateAccess
 from components.encryption import EncryptionKey, KeyPurpose
 from components.state_backend import StateBackend
-from config.ci import GitHubRepository
+from config.ci import DEPLOY_ROLE_SECRET, PLAN_ROLE_SECRET, GitHubRepository
 from config.naming import BOOTSTRAP_SCOPE, PROJECT, STATE_KEY_PURPOSE, Namer
 from config.settings import EncryptionSettings, StateBackendSettings
 from stacks.aws_provider import use_aws
@@ -105,10 +105,10 @@ class StateBootstrapStack(TerraformStack):
             "StateKeyArn": (self.key.arn, "KMS key encrypting the state and the locks"),
             "StateKeyAlias": (self.key.alias.name, "Alias the environments' S3 backends name as kms_key_id"),
             "GitHubOidcProviderArn": (self.ci.provider.arn, "IAM OIDC provider for GitHub Actions tokens"),
-            "PlanRoleArn": (self.ci.plan_role.arn, "Repository variable AWS_PLAN_ROLE_ARN (pull-request plans)"),
+            "PlanRoleArn": (self.ci.plan_role.arn, f"Repository secret {PLAN_ROLE_SECRET} (pull-request plans)"),
             "DeployRoleArns": (
                 {env: role.arn for env, role in self.ci.deploy_roles.items()},
-                "Per environment: the GitHub environment's variable AWS_DEPLOY_ROLE_ARN",
+                f"Per environment: the GitHub environment's secret {DEPLOY_ROLE_SECRET}",
             ),
         }
         for output_id, (value, description) in outputs.items():
