@@ -189,8 +189,13 @@ def test_a_plan_as_the_plan_role_locks_reads_state_and_cannot_apply(ci_access: C
     applied = dev.run(
         "apply", "-input=false", "-auto-approve", "-lock-timeout=0s", "-no-color", check=False, capture=True
     )
-    assert applied.returncode == 1 and "AccessDenied" in applied.stderr, applied.stdout + applied.stderr
-    assert "Apply complete" not in applied.stdout
+    assert applied.returncode == 1, applied.stdout + applied.stderr
+    assert "Creation complete" not in applied.stdout  # every create was refused (403) ...
+    assert "StatusCode: 403" in applied.stderr
+    # ... and so was Terraform's write of the state at the end of the failed apply.
+    assert "Failed to save state" in applied.stderr and "S3: PutObject" in applied.stderr
+    vpcs = client(ci_access.server.url, "ec2", credentials).describe_vpcs()["Vpcs"]
+    assert [v["IsDefault"] for v in vpcs] == [True]  # moto's default VPC only: nothing of dev was created
     empty = dev.stack_dir / "empty.tfstate"
     empty.write_text(_empty_state())
     pushed = dev.run("state", "push", "-force", "-lock-timeout=0s", str(empty), check=False, capture=True)
