@@ -20,7 +20,7 @@ from components.ci_policies import ANY_RESOURCE_REASONS, DeployScope, StateAcces
 from components.compliance import allow_any_resource
 from components.iam import grant, policy_document
 from config.ci import GITHUB_OIDC_HOST, GITHUB_OIDC_URL, STS_AUDIENCE, GitHubRepository
-from config.naming import BOOTSTRAP_SCOPE, Namer
+from config.naming import BOOTSTRAP_SCOPE, PROJECT, Namer
 
 
 class GitHubCiAccess(Construct):
@@ -48,7 +48,8 @@ class GitHubCiAccess(Construct):
             subject=repository.pull_request_subject(),
             description=f"Terraform plans of {repository.full_name}'s pull requests: read-only but for state locks",
         )
-        self._grant(self.plan_role, "plan-policy", plan_statements(state))
+        platform_buckets = f"arn:{aws.partition}:s3:::{PROJECT}-*"
+        self._grant(self.plan_role, "plan-policy", plan_statements(state, platform_buckets=platform_buckets))
         self.deploy_roles: dict[str, IamRole] = {}
         for environment in environments:
             role = self._role(

@@ -22,91 +22,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from components.ci_read_actions import PLATFORM_READ_ACTIONS, READ_REASON
+
 STATE_OBJECT = "terraform.tfstate"
 LOCKFILE_SUFFIX = ".tflock"  # Terraform's S3 lockfile is the state key plus this
 DIGEST_SUFFIX = "-md5"  # Terraform's DynamoDB item holding the state's checksum
-
-# Reads of the platform's configuration: what a plan's refresh calls for every resource type the stacks
-# declare (the Terraform AWS provider's read functions). Deliberately not AWS's ReadOnlyAccess: that policy
-# also reads data, and this account holds PHI (s3:GetObject on every bucket, logs:GetLogEvents and
-# FilterLogEvents on application logs, dynamodb:GetItem/Scan, ecr:BatchGetImage). No data-plane read
-# (object contents, log events, secret values, images, items) is listed here; the state objects and
-# lock items are granted separately, on their own ARNs.
-PLATFORM_READ_ACTIONS: tuple[str, ...] = (
-    "acm:DescribeCertificate",
-    "acm:GetCertificate",
-    "acm:ListTagsForCertificate",
-    "application-autoscaling:Describe*",
-    "application-autoscaling:ListTagsForResource",
-    "cloudwatch:DescribeAlarms",
-    "cloudwatch:GetDashboard",
-    "cloudwatch:ListTagsForResource",
-    "codebuild:BatchGetProjects",
-    "codepipeline:GetPipeline",
-    "codepipeline:ListTagsForResource",
-    "codestar-connections:GetConnection",
-    "codestar-connections:ListTagsForResource",
-    "dynamodb:DescribeContinuousBackups",
-    "dynamodb:DescribeTable",
-    "dynamodb:DescribeTimeToLive",
-    "dynamodb:ListTagsOfResource",
-    "ec2:Describe*",
-    "ecr:DescribeRepositories",
-    "ecr:GetLifecyclePolicy",
-    "ecr:GetRepositoryPolicy",
-    "ecr:ListTagsForResource",
-    "ecs:Describe*",
-    "ecs:ListTagsForResource",
-    "elasticfilesystem:Describe*",
-    "elasticfilesystem:ListTagsForResource",
-    "elasticloadbalancing:Describe*",
-    "events:DescribeRule",
-    "events:ListTagsForResource",
-    "events:ListTargetsByRule",
-    "iam:GetOpenIDConnectProvider",
-    "iam:GetRole",
-    "iam:GetRolePolicy",
-    "iam:ListAttachedRolePolicies",
-    "iam:ListRolePolicies",
-    "iam:ListRoleTags",
-    "kms:DescribeKey",
-    "kms:GetKeyPolicy",
-    "kms:GetKeyRotationStatus",
-    "kms:ListAliases",
-    "kms:ListResourceTags",
-    "logs:DescribeLogGroups",
-    "logs:ListTagsForResource",
-    "logs:ListTagsLogGroup",
-    "rds:DescribeDBInstances",
-    "rds:DescribeDBParameterGroups",
-    "rds:DescribeDBParameters",
-    "rds:DescribeDBSubnetGroups",
-    "rds:ListTagsForResource",
-    "route53:GetChange",
-    "route53:GetHostedZone",
-    "route53:ListHostedZones",
-    "route53:ListResourceRecordSets",
-    "route53:ListTagsForResource",
-    "s3:GetAccelerateConfiguration",
-    "s3:GetBucket*",
-    "s3:GetEncryptionConfiguration",
-    "s3:GetLifecycleConfiguration",
-    "s3:GetReplicationConfiguration",
-    "secretsmanager:DescribeSecret",
-    "sns:GetSubscriptionAttributes",
-    "sns:GetTopicAttributes",
-    "sns:ListSubscriptionsByTopic",
-    "sns:ListTagsForResource",
-    "wafv2:GetLoggingConfiguration",
-    "wafv2:GetWebACL",
-    "wafv2:GetWebACLForResource",
-    "wafv2:ListTagsForResource",
-)
-READ_REASON = (
-    "Describe/List/Get of resource configuration: many of these actions have no resource-level permissions, "
-    "and a plan reads every environment's resources; no data-plane read (objects, log events, secret "
-    "values, images, items) is in the list"
-)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -176,11 +96,15 @@ def _state_statements(state: StateAccess, key: str, *, write: bool) -> list[dict
     ]
 
 
-def plan_statements(state: StateAccess) -> list[dict[str, Any]]:
-    """Read the platform and every environment's state, take and release the locks; never write state."""
+def plan_statements(state: StateAccess, *, platform_buckets: str) -> list[dict[str, Any]]:
+    """Read the platform and every environment's state, take and release the locks; never write state.
+
+    ``platform_buckets``: the ARN pattern of the platform's buckets, which a refresh heads (HeadBucket is
+    authorized as ``s3:ListBucket``: object keys, never contents)."""
     every_state = state.state_key("*")
     return [
         {"Sid": "ReadPlatformConfiguration", "Effect": "Allow", "Action": list(PLATFORM_READ_ACTIONS), "Resource": "*"},
+        {"Sid": "HeadPlatformBuckets", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": platform_buckets},
         *_state_statements(state, every_state, write=False),
         {
             # Belt and braces: whatever another policy may grant later, this role never writes a state.
@@ -224,6 +148,7 @@ class DeployScope:
             arn("rds", f"snapshot:healthtech-postgres-final-{env}*"),
             arn("rds", f"subgrp:healthtech-db-subnet-group-{env}"),
             arn("rds", f"pg:healthtech-db-params*-{env}"),
+            arn("rds", "og:default:*"),  # the engine's default option group, which every instance names
             arn("elasticloadbalancing", f"loadbalancer/app/healthtech-alb-{env}/*"),
             arn("elasticloadbalancing", f"listener/app/healthtech-alb-{env}/*"),
             arn("elasticloadbalancing", f"listener-rule/app/healthtech-alb-{env}/*"),
@@ -271,6 +196,22 @@ TAGGED_CREATES = (
     "acm:RequestCertificate",
     "acm:AddTagsToCertificate",
 )
+RETAG_ACTIONS = (
+    "ec2:CreateTags",
+    "ec2:DeleteTags",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "elasticfilesystem:TagResource",
+    "elasticfilesystem:UntagResource",
+    "acm:AddTagsToCertificate",
+    "acm:RemoveTagsFromCertificate",
+)
+SERVICE_LINKED_ROLE_SERVICES = (
+    "elasticloadbalancing.amazonaws.com",
+    "ecs.amazonaws.com",
+    "rds.amazonaws.com",
+    "ecs.application-autoscaling.amazonaws.com",
+)
 # Not scoped to one environment, because IAM cannot: each line says why.
 UNSCOPED_ACTIONS: dict[str, str] = {
     # Scalable targets and policies are identified by a generated id and take no tags in IAM conditions.
@@ -281,6 +222,16 @@ UNSCOPED_ACTIONS: dict[str, str] = {
     # Records in the environment's hosted zone: the zone is created outside the stacks, its id is unknown here.
     "route53:ChangeResourceRecordSets": "the hosted zone is made outside the stacks; its id is not known here",
     "route53:ChangeTagsForResource": "the hosted zone is made outside the stacks; its id is not known here",
+    # WAF's log delivery to CloudWatch Logs (Logs user guide, "Enabling logging from AWS services").
+    "logs:CreateLogDelivery": "log delivery actions have no resource-level permissions",
+    "logs:DeleteLogDelivery": "log delivery actions have no resource-level permissions",
+    "logs:GetLogDelivery": "log delivery actions have no resource-level permissions",
+    "logs:ListLogDeliveries": "log delivery actions have no resource-level permissions",
+    "logs:PutResourcePolicy": "log delivery actions have no resource-level permissions",
+    "logs:DescribeResourcePolicies": "log delivery actions have no resource-level permissions",
+    "ecs:RegisterTaskDefinition": "task definition registration has no resource-level permission",
+    "ecs:DeregisterTaskDefinition": "task definition registration has no resource-level permission",
+    "codestar-connections:PassConnection": "the CodeStar connection is made by hand in the console",
 }
 UNSCOPED_REASON = (
     "IAM cannot scope these to one environment: " + "; ".join(sorted(set(UNSCOPED_ACTIONS.values()))) + "; "
@@ -315,6 +266,35 @@ def deploy_statements(state: StateAccess, scope: DeployScope) -> list[dict[str, 
             "Condition": {"StringEquals": {"aws:RequestTag/Environment": env}},
         },
         {
+            # Tagging is how the two statements above tell environments apart: a resource already tagged
+            # with another environment cannot be retagged (an untagged one, e.g. a VPC's default security
+            # group before the stack tags it, can).
+            "Sid": "NeverRetagOtherEnvironments",
+            "Effect": "Deny",
+            "Action": list(RETAG_ACTIONS),
+            "Resource": "*",
+            "Condition": {
+                "StringNotEquals": {"aws:ResourceTag/Environment": env},
+                "Null": {"aws:ResourceTag/Environment": "false"},
+            },
+        },
+        {
+            # EFS mount targets: EFS creates the interface with the caller's permission; the subnet and the
+            # security group it goes into must be this environment's (tag statement above).
+            "Sid": "CreateNetworkInterfaces",
+            "Effect": "Allow",
+            "Action": "ec2:CreateNetworkInterface",
+            "Resource": scope.arn("ec2", "network-interface/*"),
+        },
+        {
+            # ELB, ECS, RDS and Application Auto Scaling create their service-linked roles on first use.
+            "Sid": "CreateServiceLinkedRoles",
+            "Effect": "Allow",
+            "Action": "iam:CreateServiceLinkedRole",
+            "Resource": f"arn:{scope.partition}:iam::{scope.account_id}:role/aws-service-role/*",
+            "Condition": {"StringEquals": {"iam:AWSServiceName": list(SERVICE_LINKED_ROLE_SERVICES)}},
+        },
+        {
             "Sid": "UnscopedActions",
             "Effect": "Allow",
             "Action": [*UNSCOPED_ACTIONS, *PLATFORM_READ_ACTIONS],
@@ -346,4 +326,7 @@ ANY_RESOURCE_REASONS: dict[str, str] = {
         "a create has no ARN before it exists: scoped by the aws:RequestTag/Environment condition instead"
     ),
     "UnscopedActions": UNSCOPED_REASON,
+    "NeverRetagOtherEnvironments": (
+        "a Deny of retagging any resource that carries another environment's tag, wherever it is"
+    ),
 }

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from components.ci_policies import PLATFORM_READ_ACTIONS
+from components.ci_read_actions import PLATFORM_READ_ACTIONS
 from config import ENVIRONMENTS
 from config.account import state_bucket, state_object_key
 from config.environments import GITHUB_REPOSITORY
@@ -150,7 +151,9 @@ def test_each_deploy_role_reaches_only_its_environment(doc: dict[str, Any], env:
     assert statements["ManageTaggedResources"]["Condition"] == {"StringEquals": {"aws:ResourceTag/Environment": env}}
     assert statements["CreateTaggedResources"]["Condition"] == {"StringEquals": {"aws:RequestTag/Environment": env}}
     named = statements["ManageNamedResources"]["Resource"]
-    assert all(f"-{env}" in arn or "/healthtech/" + env in arn or "managedruleset" in arn for arn in named)
+    shared = [arn.split(":", 5)[5] for arn in named if f"-{env}" not in arn and f"/healthtech/{env}/" not in arn]
+    # Besides the environment's own: AWS's managed WAF rule groups and RDS's default option groups.
+    assert sorted(shared) == ["og:default:*", "regional/managedruleset/*/*"]
     text = json.dumps(statements)
     for other in set(ENVIRONMENTS) - {env}:
         assert f"-{other}" not in text and f"/{other}/" not in text
@@ -183,3 +186,28 @@ def test_a_placeholder_repository_fails_the_synth_naming_the_field(
     assert "ci.repository.owner: 'octo-org' is a documentation placeholder" in err
     assert "ci.repository.name: 'octo-repo' is a documentation placeholder" in err
     assert not (tmp_path / "cdktf.out").exists()
+
+
+@pytest.mark.parametrize("env", sorted(ENVIRONMENTS))
+def test_a_deploy_role_cannot_retag_another_environments_resources(doc: dict[str, Any], env: str) -> None:
+    retag = _policy(doc, f"healthtech-ci-deploy-{env}")["NeverRetagOtherEnvironments"]
+    assert retag["Effect"] == "Deny" and "ec2:CreateTags" in retag["Action"] and "kms:TagResource" in retag["Action"]
+    # Denied where the resource carries an Environment tag, and that tag is not this environment.
+    assert retag["Condition"] == {
+        "StringNotEquals": {"aws:ResourceTag/Environment": env},
+        "Null": {"aws:ResourceTag/Environment": "false"},
+    }
+
+
+def test_the_plan_role_heads_only_the_platforms_buckets(doc: dict[str, Any]) -> None:
+    head = _policy(doc, "healthtech-ci-plan")["HeadPlatformBuckets"]
+    assert head["Action"] == "s3:ListBucket"
+    assert head["Resource"] == "arn:${data.aws_partition.context_partition_B73F2326.partition}:s3:::healthtech-*"
+
+
+def test_every_role_policy_fits_iams_inline_limit(doc: dict[str, Any]) -> None:
+    # IAM: a role's inline policies may hold 10,240 characters in all, whitespace not counted; tokens stand
+    # for a 12-digit account id or "aws-us-gov" at most.
+    for policy in resources(doc, "aws_iam_role_policy"):
+        document = json.loads(re.sub(r"\$\{[^}]*\}", "x" * 12, policy.body["policy"]))
+        assert len(json.dumps(document, separators=(",", ":"))) < 10_240 - 500, policy.address  # room for a longer name
