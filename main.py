@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING
 
 from config import ENVIRONMENTS, ConfigError, EnvironmentConfig, StateBackendSettings, select
 from config.account import in_local_account, state_bucket
+from config.ci import GitHubRepository, deploy_scope_problems, repository_problems, served_environments
+from config.environments import GITHUB_REPOSITORY
 
 if TYPE_CHECKING:
     from cdktf import App
@@ -84,8 +86,11 @@ def build_bootstrap_stack(
     outdir: Path,
     state_file: Path,
     local_endpoint: str | None = None,
+    repository: GitHubRepository = GITHUB_REPOSITORY,
+    registry: Mapping[str, EnvironmentConfig] = ENVIRONMENTS,
 ) -> StateBootstrapStack:
-    """The state bootstrap for the backend ``configs`` share, its local state kept at ``state_file``."""
+    """The state bootstrap for the backend ``configs`` share, its local state kept at ``state_file``, with
+    the CI roles of ``repository``: a deploy role for each environment of ``registry`` on that backend."""
     from stacks.local_endpoint import LocalEndpoint
     from stacks.state_bootstrap import BOOTSTRAP_STACK, StateBootstrapStack
 
@@ -93,6 +98,7 @@ def build_bootstrap_stack(
     stack_dir = outdir.resolve() / "stacks" / BOOTSTRAP_STACK
     if local_endpoint:
         configs = [in_local_account(c) for c in configs]
+        registry = {name: in_local_account(c) for name, c in registry.items()}
     return StateBootstrapStack(
         app,
         state=shared_state(configs),
@@ -100,6 +106,8 @@ def build_bootstrap_stack(
         state_file=os.path.relpath(state_file.resolve(), stack_dir),
         owner=configs[0].owner,
         cost_center=configs[0].cost_center,
+        repository=repository,
+        deploy_environments=[c.name for c in served_environments(configs, registry)],
         local=LocalEndpoint(url=local_endpoint) if local_endpoint else None,
     )
 
@@ -155,6 +163,12 @@ def main(environ: Mapping[str, str] = os.environ, registry: Mapping[str, Environ
     try:
         configs = selected_configs(environ, registry)
         shared_state(configs)
+        problems = [
+            *repository_problems(GITHUB_REPOSITORY, local=bool(environ.get(ENV_LOCAL_ENDPOINT))),
+            *deploy_scope_problems(served_environments(configs, registry)),
+        ]
+        if problems:
+            raise ConfigError(problems)
     except ConfigError as error:
         print(f"synth refused, nothing written: {error}", file=sys.stderr)
         return 2

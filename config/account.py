@@ -48,6 +48,11 @@ def state_bucket(config: EnvironmentConfig) -> str:
     return config.state.bucket or f"{PROJECT}-tfstate-{config.account_id}-{config.state.region}"
 
 
+def state_object_key(config: EnvironmentConfig) -> str:
+    """The S3 key of ``config``'s state: ``{state.key_prefix}/{name}/terraform.tfstate``."""
+    return f"{config.state.key_prefix}/{config.name}/terraform.tfstate"
+
+
 def in_local_account(config: EnvironmentConfig) -> EnvironmentConfig:
     """``config`` deployed into the local endpoint's account (the state bucket name follows it)."""
     return dataclasses.replace(config, account_id=LOCAL_ENDPOINT_ACCOUNT_ID)

@@ -126,6 +126,8 @@ class Kind(StrEnum):
     BUILD_ROLE = "build-role"
     SOURCE_TRIGGER_ROLE = "source-trigger-role"
     ARTIFACTS = "artifacts"
+    CI_PLAN = "ci-plan"
+    CI_DEPLOY = "ci-deploy"
 
 
 # kind -> rule; every Kind has one (tests/config/test_naming.py).
@@ -217,6 +219,9 @@ NAME_RULES: dict[Kind, NameRule] = {
     Kind.BUILD_ROLE: NameRule("IAM role name", 64, pattern=_IAM),
     Kind.SOURCE_TRIGGER_ROLE: NameRule("IAM role name", 64, pattern=_IAM),
     Kind.ARTIFACTS: NameRule("S3 bucket name", 63, pattern=_S3, template="{project}-{type}-{env}-{account}"),
+    # The GitHub workflows' roles (created by the state bootstrap): one plan role, one deploy role per environment.
+    Kind.CI_PLAN: NameRule("IAM role name", 64, pattern=_IAM, template="{project}-{type}"),
+    Kind.CI_DEPLOY: NameRule("IAM role name", 64, pattern=_IAM),
 }
 
 # Longest value {account} (a 12-digit AWS account id) can take; used when validating bucket names.

@@ -18,7 +18,7 @@ from components.load_balancer import LoadBalancer
 from components.network import Network
 from components.observability import Observability
 from components.web_firewall import WebFirewall
-from config.account import state_bucket
+from config.account import state_bucket, state_object_key
 from config.naming import PROJECT, Kind, Namer, stack_name, state_key_alias
 from config.settings import EnvironmentConfig
 from stacks.aws_provider import use_aws
@@ -193,7 +193,7 @@ class PlatformStack(TerraformStack):
         S3Backend(
             self,
             bucket=state_bucket(config),
-            key=f"{state.key_prefix}/{config.name}/terraform.tfstate",
+            key=state_object_key(config),
             region=state.region,
             encrypt=True,
             # Without it the backend asks S3 for SSE-S3; with it, state is encrypted with the bootstrap's key.

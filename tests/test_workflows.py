@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from config.ci import DEPLOY_ROLE_SECRET, PLAN_ROLE_SECRET
 from tooling.pr_comment import MARKER, OVERRIDE_LABEL
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,7 +69,8 @@ def test_pull_requests_lint_test_synth_scan_and_plan_with_a_read_only_oidc_role(
     assert plan["needs"] == ["ci", "synth-and-scan"]
     assert plan["permissions"] == {"contents": "read", "id-token": "write", "pull-requests": "write"}
     (aws,) = [s for s in plan["steps"] if s.get("uses", "").startswith("aws-actions/configure-aws-credentials")]
-    assert aws["with"]["role-to-assume"] == "${{ secrets.AWS_PLAN_ROLE_ARN }}"
+    # The secret the state bootstrap's PlanRoleArn output names (stacks/state_bootstrap.py).
+    assert aws["with"]["role-to-assume"] == "${{ secrets." + PLAN_ROLE_SECRET + " }}"
     assert not {"aws-access-key-id", "aws-secret-access-key"} & set(aws["with"])
     runs = "\n".join(s.get("run", "") + s.get("with", {}).get("script", "") for s in plan["steps"])
     assert "-m tooling.pr_comment plan --out plans" in runs
@@ -111,11 +113,12 @@ def test_main_deploys_dev_then_staging_then_prod_each_in_its_environment_never_c
     assert '"healthtech-$HEALTHTECH_ENVIRONMENTS"' in run and "--auto-approve" in run
     assert job["env"] == {"HEALTHTECH_ENVIRONMENTS": "${{ inputs.environment }}"}
     # secrets by name, never `secrets: inherit`
-    assert all(
-        jobs[e]["secrets"] == {"AWS_DEPLOY_ROLE_ARN": "${{ secrets.AWS_DEPLOY_ROLE_ARN }}"} for e in jobs if e != "ci"
-    )
+    secret = "${{ secrets." + DEPLOY_ROLE_SECRET + " }}"  # what the bootstrap's DeployRoleArns output names
+    assert all(jobs[e]["secrets"] == {DEPLOY_ROLE_SECRET: secret} for e in jobs if e != "ci")
     declared = _load("deploy-environment.yml")["on"]["workflow_call"]["secrets"]
-    assert list(declared) == ["AWS_DEPLOY_ROLE_ARN"]
+    assert list(declared) == [DEPLOY_ROLE_SECRET]
+    (aws,) = [s for s in job["steps"] if s.get("uses", "").startswith("aws-actions/configure-aws-credentials")]
+    assert aws["with"]["role-to-assume"] == secret
 
 
 def test_no_workflow_stores_aws_keys() -> None:
@@ -165,3 +168,12 @@ def test_zizmor_catches_an_unpinned_action_and_a_template_injection(tmp_path: Pa
     )
     found = {f["ident"] for f in json.loads(_zizmor(risky).stdout)}
     assert {"unpinned-uses", "template-injection"} <= found
+
+
+def test_ci_installs_with_the_projects_setup_script() -> None:
+    action = yaml.safe_load((ROOT / ".github" / "actions" / "setup" / "action.yml").read_text())
+    runs = "\n".join(step.get("run", "") for step in action["runs"]["steps"])
+    assert "bash scripts/setup.sh;" in runs and "bash scripts/setup.sh --no-dev;" in runs
+    assert "pipenv" not in runs  # the lock is installed one way: uv, hash-checked, as developers do
+    (install,) = [step for step in action["runs"]["steps"] if "setup.sh" in step.get("run", "")]
+    assert install["env"] == {"INSTALL_DEV": "${{ inputs.dev }}"}

@@ -103,7 +103,13 @@ def deployment(tmp_path_factory: pytest.TempPathFactory, tf_cli_config: Path) ->
 
 # Tests that share one applied stack run in one pytest-xdist worker (`--dist loadgroup` in pyproject), so
 # each stack is applied once per run while the other worker runs everything else alongside its waits.
-GROUPS = {"deployment": "dev-deployment", "bootstrap": "state-bootstrap", "adopted": "adoption", "refusals": "adoption"}
+GROUPS = {
+    "deployment": "dev-deployment",
+    "bootstrap": "state-bootstrap",
+    "adopted": "adoption",
+    "refusals": "adoption",
+    "ci_access": "ci-roles",
+}
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups

@@ -1,0 +1,90 @@
+"""The GitHub workflows' AWS access: GitHub's OIDC identity provider, the plan role and one deploy role
+per environment, each trusting only this repository's tokens of one kind.
+
+Created by the state bootstrap (once per account), so nobody makes them by hand. What each role may
+do is in components/ci_policies.py; the trust conditions follow the GitHub guide cited in config/ci.py
+and the IAM user guide, "Create a role for OpenID Connect federation" (the ``aud`` and ``sub`` condition
+keys of an OIDC provider are ``{provider host}:aud`` and ``{provider host}:sub``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from cdktf_cdktf_provider_aws.iam_openid_connect_provider import IamOpenidConnectProvider
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from constructs import Construct
+
+from components.aws_context import AwsContext
+from components.ci_policies import ANY_RESOURCE_REASONS, DeployScope, StateAccess, deploy_statements, plan_statements
+from components.compliance import allow_any_resource
+from components.iam import Statement, grant, policy_document
+from config.ci import GITHUB_OIDC_HOST, GITHUB_OIDC_URL, STS_AUDIENCE, GitHubRepository
+from config.naming import BOOTSTRAP_SCOPE, PROJECT, Kind, Namer
+
+
+class GitHubCiAccess(Construct):
+    """``provider``, ``plan_role`` and ``deploy_roles`` (environment name -> role)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        repository: GitHubRepository,
+        environments: Sequence[str],
+        state: StateAccess,
+        aws: AwsContext,
+    ) -> None:
+        super().__init__(scope, id)
+        # No thumbprint_list: provider 5.100.0 has it optional+computed (`terraform providers schema -json`),
+        # and IAM verifies GitHub's JWKS endpoint with its own library of trusted root CAs, keeping any
+        # thumbprint only as a legacy value (IAM API reference, UpdateOpenIDConnectProviderThumbprint:
+        # "These OIDC IdPs include Auth0, GitHub, GitLab, Google ..."). A pinned thumbprint would only go stale.
+        self.provider = IamOpenidConnectProvider(self, "github", url=GITHUB_OIDC_URL, client_id_list=[STS_AUDIENCE])
+        self.plan_role = self._role(
+            "plan",
+            name=Namer(BOOTSTRAP_SCOPE).name(Kind.CI_PLAN),
+            subject=repository.pull_request_subject(),
+            description=f"Terraform plans of {repository.full_name}'s pull requests: read-only but for state locks",
+        )
+        platform_buckets = f"arn:{aws.partition}:s3:::{PROJECT}-*"
+        self._grant(self.plan_role, "plan-policy", plan_statements(state, platform_buckets=platform_buckets))
+        self.deploy_roles: dict[str, IamRole] = {}
+        for environment in environments:
+            role = self._role(
+                f"deploy-{environment}",
+                name=Namer(environment).name(Kind.CI_DEPLOY),
+                subject=repository.environment_subject(environment),
+                description=f"Deploys of {repository.full_name} to {environment}: its resources and state",
+            )
+            deploy_scope = DeployScope(
+                environment=environment, partition=aws.partition, region=aws.region, account_id=aws.account_id
+            )
+            self._grant(role, f"deploy-{environment}-policy", deploy_statements(state, deploy_scope))
+            self.deploy_roles[environment] = role
+
+    def _role(self, id: str, *, name: str, subject: str, description: str) -> IamRole:
+        return IamRole(
+            self,
+            id,
+            name=name,
+            description=description,
+            assume_role_policy=policy_document(
+                Statement(
+                    principal={"Federated": self.provider.arn},
+                    actions="sts:AssumeRoleWithWebIdentity",
+                    resources=None,
+                    condition={
+                        "StringEquals": {f"{GITHUB_OIDC_HOST}:aud": STS_AUDIENCE, f"{GITHUB_OIDC_HOST}:sub": subject}
+                    },
+                )
+            ),
+        )
+
+    def _grant(self, role: IamRole, id: str, statements: list[Statement]) -> None:
+        policy = grant(self, id, role=role, name=id.removesuffix("-policy"), statements=statements)
+        for statement in statements:
+            if statement.resources == "*":
+                sid = str(statement.sid)
+                allow_any_resource(policy, sid, ANY_RESOURCE_REASONS[sid])

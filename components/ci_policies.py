@@ -1,0 +1,302 @@
+"""What the GitHub workflows' roles may do: IAM statements of the plan role and of each deploy role.
+
+Sources, cited once here for every statement below:
+- Terraform, "Backend Type: s3" (https://developer.hashicorp.com/terraform/language/backend/s3), S3
+  bucket and DynamoDB permissions: ``s3:ListBucket`` on the bucket, ``s3:GetObject``/``s3:PutObject`` on
+  the state key, ``s3:GetObject``/``s3:PutObject``/``s3:DeleteObject`` on ``{key}.tflock`` with
+  ``use_lockfile``, and ``dynamodb:GetItem``/``PutItem``/``DeleteItem`` on the lock table. The lock item's
+  ``LockID`` is ``{bucket}/{key}``, the state digest's ``{bucket}/{key}-md5``.
+- Amazon DynamoDB developer guide, "Using IAM policy conditions for fine-grained access control": the
+  ``dynamodb:LeadingKeys`` condition key (with ``ForAllValues:``) limits item access by partition key.
+- IAM user guide, "Controlling access to AWS resources using tags": ``aws:ResourceTag/...`` on existing
+  resources, ``aws:RequestTag/...`` on the tags a create request carries.
+- Service Authorization Reference (each service's "Actions, resources, and condition keys"): which
+  actions have resource-level permissions; those without take ``"Resource": "*"`` only.
+- SSE-KMS objects need ``kms:Decrypt`` to read and ``kms:GenerateDataKey`` to write (S3 user guide,
+  "Using server-side encryption with AWS KMS keys"); the state key's policy admits principals of the
+  account only through S3 and DynamoDB (components/encryption.py, ``kms:ViaService``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from components.ci_read_actions import PLATFORM_READ_ACTIONS, READ_REASON
+from components.iam import Effect, Statement
+
+STATE_OBJECT = "terraform.tfstate"
+LOCKFILE_SUFFIX = ".tflock"  # Terraform's S3 lockfile is the state key plus this
+DIGEST_SUFFIX = "-md5"  # Terraform's DynamoDB item holding the state's checksum
+
+
+@dataclass(frozen=True, kw_only=True)
+class StateAccess:
+    """Where the state lives: the bootstrap's bucket, lock table and key (ARNs may be tokens)."""
+
+    bucket: str
+    """The bucket's name as a plain string: lock IDs are ``{bucket}/{key}``."""
+    bucket_arn: str
+    lock_table_arn: str
+    key_arn: str
+    key_prefix: str
+
+    def state_key(self, environment: str) -> str:
+        return f"{self.key_prefix}/{environment}/{STATE_OBJECT}"
+
+    def objects(self, key: str) -> str:
+        return f"{self.bucket_arn}/{key}"
+
+    def lock_id(self, key: str) -> str:
+        return f"{self.bucket}/{key}"
+
+
+def _state_statements(state: StateAccess, key: str, *, write: bool) -> list[Statement]:
+    """State ``key`` (a pattern, ``*`` for every environment): read it, or read and write it; take its locks."""
+    lock_id = state.lock_id(key)
+    return [
+        # Object keys only (never contents): Terraform lists the bucket to find workspaces.
+        Statement(sid="ListStateBucket", actions="s3:ListBucket", resources=state.bucket_arn),
+        Statement(
+            sid="WriteState" if write else "ReadState",
+            actions=["s3:GetObject", "s3:PutObject"] if write else "s3:GetObject",
+            resources=state.objects(key),
+        ),
+        Statement(
+            sid="TakeStateLockfile",
+            actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+            resources=state.objects(key + LOCKFILE_SUFFIX),
+        ),
+        Statement(
+            sid="ReadStateDigest",
+            actions="dynamodb:GetItem",
+            resources=state.lock_table_arn,
+            condition={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [lock_id, lock_id + DIGEST_SUFFIX]}},
+        ),
+        Statement(
+            sid="TakeStateLock",
+            actions=["dynamodb:PutItem", "dynamodb:DeleteItem"],
+            resources=state.lock_table_arn,
+            condition={
+                "ForAllValues:StringLike": {
+                    "dynamodb:LeadingKeys": [lock_id, lock_id + DIGEST_SUFFIX] if write else [lock_id]
+                }
+            },
+        ),
+        Statement(sid="UseStateKey", actions=["kms:Decrypt", "kms:GenerateDataKey"], resources=state.key_arn),
+    ]
+
+
+def plan_statements(state: StateAccess, *, platform_buckets: str) -> list[Statement]:
+    """Read the platform and every environment's state, take and release the locks; never write state.
+
+    ``platform_buckets``: the ARN pattern of the platform's buckets, which a refresh heads (HeadBucket is
+    authorized as ``s3:ListBucket``: object keys, never contents)."""
+    every_state = state.state_key("*")
+    return [
+        Statement(sid="ReadPlatformConfiguration", actions=list(PLATFORM_READ_ACTIONS), resources="*"),
+        Statement(sid="HeadPlatformBuckets", actions="s3:ListBucket", resources=platform_buckets),
+        *_state_statements(state, every_state, write=False),
+        Statement(
+            sid="NeverWriteState",
+            actions=["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"],
+            resources=state.objects(every_state),
+            effect=Effect.DENY,
+        ),
+    ]
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeployScope:
+    """The ARNs and tag one environment's resources carry (names from config/naming.py)."""
+
+    environment: str
+    partition: str
+    region: str
+    account_id: str
+
+    def arn(self, service: str, resource: str, *, regional: bool = True) -> str:
+        return f"arn:{self.partition}:{service}:{self.region if regional else ''}:{self.account_id}:{resource}"
+
+    def named_resources(self) -> list[str]:
+        """Resources whose ARN holds the environment's name: ``healthtech-{type}-{env}`` and kin."""
+        env, arn = self.environment, self.arn
+        return [
+            f"arn:{self.partition}:iam::{self.account_id}:role/healthtech-*-{env}",
+            # Buckets are healthtech-{type}-{env}-{account}; the state bucket ends with the region instead.
+            f"arn:{self.partition}:s3:::healthtech-*-{env}-{self.account_id}",
+            f"arn:{self.partition}:s3:::healthtech-*-{env}-{self.account_id}/*",
+            arn("logs", f"log-group:/healthtech/{env}/*"),
+            arn("logs", f"log-group:/aws/rds/instance/healthtech-postgres-{env}/*"),
+            arn("logs", f"log-group:aws-waf-logs-healthtech-{env}"),
+            arn("logs", f"log-group:aws-waf-logs-healthtech-{env}:*"),
+            arn("ecr", f"repository/healthtech-{env}"),
+            arn("ecs", f"cluster/healthtech-cluster-{env}"),
+            arn("ecs", f"service/healthtech-cluster-{env}/*"),
+            arn("ecs", f"task-definition/healthtech-task-{env}:*"),
+            arn("rds", f"db:healthtech-postgres-{env}"),
+            arn("rds", f"snapshot:healthtech-postgres-final-{env}*"),
+            arn("rds", f"subgrp:healthtech-db-subnet-group-{env}"),
+            arn("rds", f"pg:healthtech-db-params*-{env}"),
+            arn("rds", "og:default:*"),  # the engine's default option group, which every instance names
+            arn("elasticloadbalancing", f"loadbalancer/app/healthtech-alb-{env}/*"),
+            arn("elasticloadbalancing", f"listener/app/healthtech-alb-{env}/*"),
+            arn("elasticloadbalancing", f"listener-rule/app/healthtech-alb-{env}/*"),
+            arn("elasticloadbalancing", f"targetgroup/healthtech-tg-{env}/*"),
+            arn("wafv2", f"regional/webacl/healthtech-waf-{env}/*"),
+            arn("wafv2", "regional/managedruleset/*/*"),  # AWS's managed rule groups, which the web ACL uses
+            arn("codebuild", f"project/healthtech-build-{env}"),
+            arn("codepipeline", f"healthtech-pipeline-{env}"),
+            arn("codepipeline", f"healthtech-pipeline-{env}/*"),
+            arn("sns", f"healthtech-alarms-{env}"),
+            arn("events", f"rule/healthtech-*-{env}"),
+            arn("cloudwatch", f"alarm:healthtech-*-{env}"),
+            arn("cloudwatch", f"dashboard/healthtech-dashboard-{env}", regional=False),
+            arn("kms", f"alias/healthtech-*-{env}"),
+        ]
+
+
+# Services whose resources the deploy role manages by name (ARNs above) or by tag (ids in their ARNs).
+NAMED_SERVICES = (
+    "iam",
+    "s3",
+    "logs",
+    "ecr",
+    "ecs",
+    "rds",
+    "elasticloadbalancing",
+    "wafv2",
+    "codebuild",
+    "codepipeline",
+    "sns",
+    "events",
+    "cloudwatch",
+    "kms",
+)
+TAGGED_SERVICES = ("ec2", "kms", "elasticfilesystem", "acm")
+# Create calls of the tagged services: the request must carry the environment's tag (provider default_tags).
+TAGGED_CREATES = (
+    "ec2:Create*",
+    "ec2:AllocateAddress",
+    "kms:CreateKey",
+    "kms:TagResource",
+    "elasticfilesystem:CreateFileSystem",
+    "elasticfilesystem:CreateAccessPoint",
+    "elasticfilesystem:TagResource",
+    "acm:RequestCertificate",
+    "acm:AddTagsToCertificate",
+)
+RETAG_ACTIONS = (
+    "ec2:CreateTags",
+    "ec2:DeleteTags",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "elasticfilesystem:TagResource",
+    "elasticfilesystem:UntagResource",
+    "acm:AddTagsToCertificate",
+    "acm:RemoveTagsFromCertificate",
+)
+SERVICE_LINKED_ROLE_SERVICES = (
+    "elasticloadbalancing.amazonaws.com",
+    "ecs.amazonaws.com",
+    "rds.amazonaws.com",
+    "ecs.application-autoscaling.amazonaws.com",
+)
+# Not scoped to one environment, because IAM cannot: each line says why.
+UNSCOPED_ACTIONS: dict[str, str] = {
+    # Scalable targets and policies are identified by a generated id and take no tags in IAM conditions.
+    "application-autoscaling:*": "scalable target ARNs hold a generated id, and the service has no tag conditions",
+    # RDS creates the managed master secret itself, named rds!db-<id>: the name holds no environment.
+    "secretsmanager:CreateSecret": "RDS names the managed master secret rds!db-<id>",
+    "secretsmanager:TagResource": "RDS names the managed master secret rds!db-<id>",
+    # Records in the environment's hosted zone: the zone is created outside the stacks, its id is unknown here.
+    "route53:ChangeResourceRecordSets": "the hosted zone is made outside the stacks; its id is not known here",
+    "route53:ChangeTagsForResource": "the hosted zone is made outside the stacks; its id is not known here",
+    # WAF's log delivery to CloudWatch Logs (Logs user guide, "Enabling logging from AWS services").
+    "logs:CreateLogDelivery": "log delivery actions have no resource-level permissions",
+    "logs:DeleteLogDelivery": "log delivery actions have no resource-level permissions",
+    "logs:GetLogDelivery": "log delivery actions have no resource-level permissions",
+    "logs:ListLogDeliveries": "log delivery actions have no resource-level permissions",
+    "logs:PutResourcePolicy": "log delivery actions have no resource-level permissions",
+    "logs:DescribeResourcePolicies": "log delivery actions have no resource-level permissions",
+    "ecs:RegisterTaskDefinition": "task definition registration has no resource-level permission",
+    "ecs:DeregisterTaskDefinition": "task definition registration has no resource-level permission",
+    "codestar-connections:PassConnection": "the CodeStar connection is made by hand in the console",
+}
+UNSCOPED_REASON = (
+    "IAM cannot scope these to one environment: " + "; ".join(sorted(set(UNSCOPED_ACTIONS.values()))) + "; "
+    "reads as for the plan role"
+)
+
+
+def deploy_statements(state: StateAccess, scope: DeployScope) -> list[Statement]:
+    """Manage ``scope.environment``'s resources and state, as far as IAM can tell them apart."""
+    env = scope.environment
+    tag = {"StringEquals": {"aws:ResourceTag/Environment": env}}
+    return [
+        *_state_statements(state, state.state_key(env), write=True),
+        Statement(
+            sid="ManageNamedResources",
+            actions=[f"{service}:*" for service in NAMED_SERVICES],
+            resources=scope.named_resources(),
+        ),
+        Statement(
+            sid="ManageTaggedResources",
+            actions=[f"{service}:*" for service in TAGGED_SERVICES],
+            resources="*",
+            condition=tag,
+        ),
+        Statement(
+            sid="CreateTaggedResources",
+            actions=list(TAGGED_CREATES),
+            resources="*",
+            condition={"StringEquals": {"aws:RequestTag/Environment": env}},
+        ),
+        Statement(
+            sid="NeverRetagOtherEnvironments",
+            actions=list(RETAG_ACTIONS),
+            resources="*",
+            condition={
+                "StringNotEquals": {"aws:ResourceTag/Environment": env},
+                "Null": {"aws:ResourceTag/Environment": "false"},
+            },
+            effect=Effect.DENY,
+        ),
+        Statement(
+            sid="CreateNetworkInterfaces",
+            actions="ec2:CreateNetworkInterface",
+            resources=scope.arn("ec2", "network-interface/*"),
+        ),
+        Statement(
+            sid="CreateServiceLinkedRoles",
+            actions="iam:CreateServiceLinkedRole",
+            resources=f"arn:{scope.partition}:iam::{scope.account_id}:role/aws-service-role/*",
+            condition={"StringEquals": {"iam:AWSServiceName": list(SERVICE_LINKED_ROLE_SERVICES)}},
+        ),
+        Statement(sid="UnscopedActions", actions=[*UNSCOPED_ACTIONS, *PLATFORM_READ_ACTIONS], resources="*"),
+        Statement(
+            sid="NeverChangeCiAccess",
+            actions="iam:*",
+            resources=[
+                f"arn:{scope.partition}:iam::{scope.account_id}:role/healthtech-ci-*",
+                f"arn:{scope.partition}:iam::{scope.account_id}:oidc-provider/*",
+            ],
+            effect=Effect.DENY,
+        ),
+    ]
+
+
+# Statements on "Resource": "*", by Sid, with the reason components.compliance records for each.
+ANY_RESOURCE_REASONS: dict[str, str] = {
+    "ReadPlatformConfiguration": READ_REASON,
+    "ManageTaggedResources": (
+        "EC2, KMS key, EFS and ACM ARNs hold generated ids, not names: scoped by the aws:ResourceTag/Environment "
+        "condition instead (every resource carries the tag through the provider's default_tags)"
+    ),
+    "CreateTaggedResources": (
+        "a create has no ARN before it exists: scoped by the aws:RequestTag/Environment condition instead"
+    ),
+    "UnscopedActions": UNSCOPED_REASON,
+    "NeverRetagOtherEnvironments": (
+        "a Deny of retagging any resource that carries another environment's tag, wherever it is"
+    ),
+}
