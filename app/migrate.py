@@ -5,7 +5,8 @@ secret), before the first release and after any change here. It fetches the RDS-
 from Secrets Manager at run time (the current version, so a rotation never breaks it), then makes:
 
 * the application role ``DB_USER``: LOGIN, no password (``PASSWORD NULL``: IAM tokens are its only way
-  in), member of ``rds_iam``, no superuser/createdb/createrole, CONNECT on this database only;
+  in), member of ``rds_iam``, no superuser/createdb/createrole/replication/bypassrls, CONNECT on this
+  database only;
 * the schema ``APP_SCHEMA`` owned by the master user, so the application can read and write rows but
   never change or drop the schema (DDL stays with migrations), with default privileges so every table
   a migration creates there is usable by the application without a further grant;
@@ -62,7 +63,9 @@ def statements(plan: Plan, owner: str) -> list[str]:
     )
     sql = [
         create_user,
-        f"ALTER ROLE {user} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD NULL",
+        # SUPERUSER, REPLICATION and BYPASSRLS are off from CREATE ROLE and only a superuser (which the RDS
+        # master is not) may name them; the tests check all three stay off.
+        f"ALTER ROLE {user} LOGIN NOCREATEDB NOCREATEROLE PASSWORD NULL",
         *([f"GRANT {identifier(RDS_IAM_ROLE)} TO {user}"] if plan.iam else []),
         f"REVOKE ALL ON DATABASE {db} FROM PUBLIC",
         f"GRANT CONNECT ON DATABASE {db} TO {user}",
