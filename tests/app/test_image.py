@@ -10,7 +10,6 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import NameOID
-from dockerfile_parse import DockerfileParser
 
 from app.settings import DEFAULT_CA_BUNDLE
 from config import ENVIRONMENTS
@@ -22,31 +21,57 @@ APP = Path(__file__).resolve().parents[2] / "app"
 EU_SOUTH_1_RSA2048_G1_SHA256 = "8ea634c367d3f18a471da9bb38f833cbec4a408e472b58ad7d69bd47390a6640"
 
 
+Instruction = tuple[str, str]
+
+
+def parse(text: str) -> list[Instruction]:
+    """``(INSTRUCTION, arguments)`` per instruction: comments dropped, backslash continuations joined."""
+    instructions: list[Instruction] = []
+    pending = ""
+    for line in text.splitlines():
+        if line.lstrip().startswith("#") or not line.strip():
+            continue
+        pending += line.rstrip()
+        if pending.endswith("\\"):
+            pending = pending[:-1] + " "
+            continue
+        keyword, _, value = pending.strip().partition(" ")
+        instructions.append((keyword.upper(), " ".join(value.split())))
+        pending = ""
+    return instructions
+
+
 @pytest.fixture(scope="module")
-def dockerfile() -> DockerfileParser:
-    return DockerfileParser(str(APP / "Dockerfile"))
+def dockerfile() -> list[Instruction]:
+    return parse((APP / "Dockerfile").read_text())
 
 
-def _final_stage(parser: DockerfileParser) -> list[dict[str, str]]:
-    instructions = [i for i in parser.structure if i["instruction"] != "COMMENT"]
-    last_from = max(n for n, i in enumerate(instructions) if i["instruction"] == "FROM")
+def _final_stage(instructions: list[Instruction]) -> list[Instruction]:
+    last_from = max(n for n, (keyword, _) in enumerate(instructions) if keyword == "FROM")
     return instructions[last_from:]
 
 
-def _args(stage: list[dict[str, str]]) -> dict[str, str]:
-    return dict(i["value"].split("=", 1) for i in stage if i["instruction"] == "ARG")
+def _values(instructions: list[Instruction], keyword: str) -> list[str]:
+    return [value for k, value in instructions if k == keyword]
 
 
-def test_the_image_runs_as_the_uid_and_gid_the_task_definition_sets(dockerfile: DockerfileParser) -> None:
+def _args(stage: list[Instruction]) -> dict[str, str]:
+    return dict(value.split("=", 1) for value in _values(stage, "ARG"))
+
+
+def _env(stage: list[Instruction]) -> dict[str, str]:
+    return dict(pair.split("=", 1) for value in _values(stage, "ENV") for pair in value.split())
+
+
+def test_the_image_runs_as_the_uid_and_gid_the_task_definition_sets(dockerfile: list[Instruction]) -> None:
     stage = _final_stage(dockerfile)
-    users = [i["value"] for i in stage if i["instruction"] == "USER"]
-    assert users == ["${APP_UID}:${APP_GID}"]
+    assert _values(stage, "USER") == ["${APP_UID}:${APP_GID}"]
     storage = FileStorageSettings()
     assert _args(stage) == {"APP_UID": str(storage.posix_uid), "APP_GID": str(storage.posix_gid)}
 
 
-def test_the_health_check_uses_the_images_own_python_and_no_download_tool(dockerfile: DockerfileParser) -> None:
-    checks = [i["value"] for i in dockerfile.structure if i["instruction"] == "HEALTHCHECK"]
+def test_the_health_check_uses_the_images_own_python_and_no_download_tool(dockerfile: list[Instruction]) -> None:
+    checks = _values(dockerfile, "HEALTHCHECK")
     assert len(checks) == 1
     assert checks[0].endswith('CMD ["python", "-m", "app.healthcheck"]')
     text = (APP / "Dockerfile").read_text()
@@ -55,8 +80,8 @@ def test_the_health_check_uses_the_images_own_python_and_no_download_tool(docker
         assert tool not in code
 
 
-def test_the_environment_fits_a_read_only_root_and_the_platform_defaults(dockerfile: DockerfileParser) -> None:
-    env = dockerfile.envs
+def test_the_environment_fits_a_read_only_root_and_the_platform_defaults(dockerfile: list[Instruction]) -> None:
+    env = _env(_final_stage(dockerfile))
     assert env["PYTHONDONTWRITEBYTECODE"] == "1"  # no __pycache__ writes into the read-only code directory
     assert env["TMPDIR"] == "/tmp"  # the task's scratch volume (components/compute.py SCRATCH_PATH)
     assert env["PORT"] == str(NetworkSettings().app_port)
@@ -64,21 +89,21 @@ def test_the_environment_fits_a_read_only_root_and_the_platform_defaults(dockerf
     assert env["PGSSLMODE"] == "verify-full"
     # The shipped bundle, at the path the code defaults to once the package sits at /opt/service/app.
     assert env["PGSSLROOTCERT"] == "/opt/service/app/" + str(DEFAULT_CA_BUNDLE.relative_to(APP))
-    exposed = [i["value"] for i in _final_stage(dockerfile) if i["instruction"] == "EXPOSE"]
-    assert exposed == [str(NetworkSettings().app_port)]
+    assert _values(_final_stage(dockerfile), "EXPOSE") == [str(NetworkSettings().app_port)]
 
 
-def test_bytecode_is_compiled_at_build_time_and_dependencies_are_hash_checked(dockerfile: DockerfileParser) -> None:
-    runs = " ".join(i["value"] for i in dockerfile.structure if i["instruction"] == "RUN")
+def test_bytecode_is_compiled_at_build_time_and_dependencies_are_hash_checked(dockerfile: list[Instruction]) -> None:
+    runs = " ".join(_values(dockerfile, "RUN"))
     assert "pip install --require-hashes --only-binary=:all: --no-deps -r /build/requirements.txt" in runs
     assert "compileall -q --invalidation-mode unchecked-hash /opt/service/app /opt/venv" in runs
 
 
-def test_every_copied_file_exists_in_the_build_context(dockerfile: DockerfileParser) -> None:
-    for instruction in dockerfile.structure:
-        if instruction["instruction"] == "COPY" and "--from=" not in instruction["value"]:
-            source = instruction["value"].split()[0]
-            assert list(APP.glob(source)), f"COPY {source}: nothing in app/ matches"
+def test_every_copied_file_exists_in_the_build_context(dockerfile: list[Instruction]) -> None:
+    copies = [value for value in _values(dockerfile, "COPY") if "--from=" not in value]
+    assert len(copies) == 3
+    for value in copies:
+        source = value.split()[0]
+        assert list(APP.glob(source)), f"COPY {source}: nothing in app/ matches"
 
 
 def test_every_requirement_is_pinned_with_hashes() -> None:
