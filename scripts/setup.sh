@@ -16,6 +16,14 @@ python3 -m pip install --quiet --disable-pip-version-check "uv==0.13.9"
 # --no-dev: runtime packages only (the deploy and plan jobs); the default adds the linters and test tools.
 python3 scripts/lock_requirements.py ${1:+"$1"} > .venv/requirements.txt
 python3 -m uv pip sync --quiet --python .venv/bin/python --require-hashes .venv/requirements.txt
+# Graphviz draws docs/architecture-*.svg (tooling/architecture_diagram.py; its test re-draws them).
+if ! command -v dot >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q graphviz >/dev/null
+  else
+    echo "note: Graphviz (dot) is missing: install it (apt-get install graphviz) to draw and test the SVG diagrams" >&2
+  fi
+fi
 npm ci --no-audit --no-fund --loglevel=error
 .venv/bin/python -m tooling.terraform_cli .terraform-cli.hcl >/dev/null 2>&1
 echo "setup done: .venv, node_modules, .terraform-cli.hcl (export TF_CLI_CONFIG_FILE=\$PWD/.terraform-cli.hcl)"

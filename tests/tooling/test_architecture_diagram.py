@@ -5,7 +5,18 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from tooling.architecture_diagram import OUTPUT, README, README_ENVIRONMENT, readme_with, render, render_environment
+from tooling.architecture_diagram import (
+    OUTPUT,
+    README,
+    README_ENVIRONMENT,
+    SVG,
+    diagram,
+    readme_with,
+    render,
+    render_dot,
+    render_environment,
+    render_svg,
+)
 
 
 def test_checked_in_diagrams_are_current(stack_docs: dict[str, Any]) -> None:
@@ -38,3 +49,23 @@ def test_a_new_rule_appears_in_the_diagram(stack_docs: dict[str, Any]) -> None:
     assert "ecs_service_compute_service -->|tcp 6379| db_instance_database_instance" in [
         line.strip() for line in render_environment(doc)
     ]
+
+
+def test_checked_in_svgs_are_what_graphviz_draws_from_the_stack(stack_docs: dict[str, Any]) -> None:
+    for environment, doc in stack_docs.items():
+        path = SVG.with_name(SVG.name.format(environment=environment))
+        assert path.read_text() == render_svg(render_dot(doc, environment)), f"{path.name} is stale"
+
+
+def test_mermaid_and_graphviz_draw_the_same_nodes_and_edges(stack_docs: dict[str, Any]) -> None:
+    doc = stack_docs["prod"]
+    dot, mermaid = render_dot(doc, "prod"), "\n".join(render_environment(doc))
+    drawn = diagram(doc)
+    for edge in drawn.edges:
+        assert f"{edge.source} -> {edge.target}" in dot
+        assert f"{edge.source} -" in mermaid and edge.target in mermaid
+    assert dot.count(" -> ") == len(drawn.edges) == mermaid.count("->")
+    assert (
+        "shape=cylinder" in dot
+        and 'db_instance_database_instance [label="RDS PostgreSQL\\nhealthtech-postgres-prod"' in dot
+    )
