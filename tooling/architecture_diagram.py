@@ -20,7 +20,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -174,21 +174,45 @@ def render_environment(doc: dict[str, Any]) -> list[str]:
     drawn = diagram(doc)
     lines = ["```mermaid", "flowchart LR"]
 
-    def member(m: Node | Group, indent: str) -> None:
-        if isinstance(m, Node):
-            label = '"' + m.label.replace("\n", "<br/>") + '"'
-            lines.append(f"{indent}{m.id}{MERMAID_SHAPES[m.shape].format(label)}")
-            return
-        lines.append(f'{indent}subgraph {m.id}["{m.label}"]')
-        for inner in m.members:
-            member(inner, indent + "  ")
-        lines.append(f"{indent}end")
-
-    for m in drawn.members:
-        member(m, "  ")
+    lines += _nested(
+        drawn.members,
+        node=_mermaid_node,
+        open_group=lambda g: f'subgraph {g.id}["{g.label}"]',
+        close_group="end",
+    )
     for e in drawn.edges:
         lines.append(_mermaid_edge(e))
     return [*lines, "```"]
+
+
+def _nested(
+    members: Iterable[Node | Group],
+    *,
+    node: Callable[[Node], str],
+    open_group: Callable[[Group], str],
+    close_group: str,
+    indent: str = "  ",
+) -> list[str]:
+    """The lines of ``members``, groups opened and closed around theirs, each level indented two more."""
+    lines: list[str] = []
+    for m in members:
+        if isinstance(m, Node):
+            lines.append(indent + node(m))
+            continue
+        lines.append(indent + open_group(m))
+        lines += _nested(m.members, node=node, open_group=open_group, close_group=close_group, indent=indent + "  ")
+        lines.append(indent + close_group)
+    return lines
+
+
+def _mermaid_node(m: Node) -> str:
+    label = m.label.replace("\n", "<br/>")
+    return m.id + MERMAID_SHAPES[m.shape].format('"' + label + '"')
+
+
+def _dot_node(m: Node) -> str:
+    label = m.label.replace("\n", "\\n")
+    return f'{m.id} [label="{label}", shape={DOT_SHAPES[m.shape]}];'
 
 
 def _mermaid_edge(e: Edge) -> str:
@@ -215,18 +239,12 @@ def render_dot(doc: dict[str, Any], title: str) -> str:
         '  edge [fontname="Helvetica", fontsize=10];',
     ]
 
-    def member(m: Node | Group, indent: str) -> None:
-        if isinstance(m, Node):
-            label = m.label.replace("\n", "\\n")
-            lines.append(f'{indent}{m.id} [label="{label}", shape={DOT_SHAPES[m.shape]}];')
-            return
-        lines.append(f'{indent}subgraph cluster_{m.id} {{ label="{m.label}";')
-        for inner in m.members:
-            member(inner, indent + "  ")
-        lines.append(f"{indent}}}")
-
-    for m in drawn.members:
-        member(m, "  ")
+    lines += _nested(
+        drawn.members,
+        node=_dot_node,
+        open_group=lambda g: f'subgraph cluster_{g.id} {{ label="{g.label}";',
+        close_group="}",
+    )
     for e in drawn.edges:
         attributes = [f'label="{e.label}"'] if e.label else []
         attributes += ["style=dotted"] if e.dotted else []
