@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from components.ci_read_actions import PLATFORM_READ_ACTIONS, READ_REASON
 from components.iam import Effect, Statement
+from config.naming import Kind, Namer
 
 STATE_OBJECT = "terraform.tfstate"
 LOCKFILE_SUFFIX = ".tflock"  # Terraform's S3 lockfile is the state key plus this
@@ -120,6 +121,10 @@ class DeployScope:
     def named_resources(self) -> list[str]:
         """Resources whose ARN holds the environment's name: ``healthtech-{type}-{env}`` and kin."""
         env, arn = self.environment, self.arn
+
+        def name(kind: Kind) -> str:
+            return Namer(env).name(kind)
+
         return [
             f"arn:{self.partition}:iam::{self.account_id}:role/healthtech-*-{env}",
             # Buckets are healthtech-{type}-{env}-{account}; the state bucket ends with the region instead.
@@ -129,28 +134,28 @@ class DeployScope:
             arn("logs", f"log-group:/aws/rds/instance/healthtech-postgres-{env}/*"),
             arn("logs", f"log-group:aws-waf-logs-healthtech-{env}"),
             arn("logs", f"log-group:aws-waf-logs-healthtech-{env}:*"),
-            arn("ecr", f"repository/healthtech-{env}"),
-            arn("ecs", f"cluster/healthtech-cluster-{env}"),
-            arn("ecs", f"service/healthtech-cluster-{env}/*"),
-            arn("ecs", f"task-definition/healthtech-task-{env}:*"),
-            arn("rds", f"db:healthtech-postgres-{env}"),
-            arn("rds", f"snapshot:healthtech-postgres-final-{env}*"),
-            arn("rds", f"subgrp:healthtech-db-subnet-group-{env}"),
+            arn("ecr", f"repository/{name(Kind.ECR)}"),
+            arn("ecs", f"cluster/{name(Kind.CLUSTER)}"),
+            arn("ecs", f"service/{name(Kind.CLUSTER)}/*"),
+            arn("ecs", f"task-definition/{name(Kind.TASK)}:*"),
+            arn("rds", f"db:{name(Kind.POSTGRES)}"),
+            arn("rds", f"snapshot:{name(Kind.POSTGRES_FINAL)}*"),
+            arn("rds", f"subgrp:{name(Kind.DB_SUBNET_GROUP)}"),
             arn("rds", f"pg:healthtech-db-params*-{env}"),
             arn("rds", "og:default:*"),  # the engine's default option group, which every instance names
-            arn("elasticloadbalancing", f"loadbalancer/app/healthtech-alb-{env}/*"),
-            arn("elasticloadbalancing", f"listener/app/healthtech-alb-{env}/*"),
-            arn("elasticloadbalancing", f"listener-rule/app/healthtech-alb-{env}/*"),
-            arn("elasticloadbalancing", f"targetgroup/healthtech-tg-{env}/*"),
-            arn("wafv2", f"regional/webacl/healthtech-waf-{env}/*"),
+            arn("elasticloadbalancing", f"loadbalancer/app/{name(Kind.ALB)}/*"),
+            arn("elasticloadbalancing", f"listener/app/{name(Kind.ALB)}/*"),
+            arn("elasticloadbalancing", f"listener-rule/app/{name(Kind.ALB)}/*"),
+            arn("elasticloadbalancing", f"targetgroup/{name(Kind.TG)}/*"),
+            arn("wafv2", f"regional/webacl/{name(Kind.WAF)}/*"),
             arn("wafv2", "regional/managedruleset/*/*"),  # AWS's managed rule groups, which the web ACL uses
-            arn("codebuild", f"project/healthtech-build-{env}"),
-            arn("codepipeline", f"healthtech-pipeline-{env}"),
-            arn("codepipeline", f"healthtech-pipeline-{env}/*"),
-            arn("sns", f"healthtech-alarms-{env}"),
+            arn("codebuild", f"project/{name(Kind.BUILD)}"),
+            arn("codepipeline", name(Kind.PIPELINE)),
+            arn("codepipeline", f"{name(Kind.PIPELINE)}/*"),
+            arn("sns", name(Kind.ALARMS)),
             arn("events", f"rule/healthtech-*-{env}"),
             arn("cloudwatch", f"alarm:healthtech-*-{env}"),
-            arn("cloudwatch", f"dashboard/healthtech-dashboard-{env}", regional=False),
+            arn("cloudwatch", f"dashboard/{name(Kind.DASHBOARD)}", regional=False),
             arn("kms", f"alias/healthtech-*-{env}"),
         ]
 
