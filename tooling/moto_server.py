@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from tooling import moto_patches, moto_patches_iam
+from tooling import moto_patches, moto_patches_iam, moto_patches_locks
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -22,6 +22,7 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("MOTO_ACM_VALIDATION_WAIT", "5")
     moto_patches.apply_all()
     moto_patches_iam.apply_all()
+    moto_patches_locks.apply_all()
     from moto.server import main as moto_main
 
     moto_main(["-H", args.host, "-p", str(args.port)])
