@@ -265,3 +265,91 @@ def s3_bucket_calls_use_iam_action_names() -> None:
         for method, actions in original["BUCKET"].items()
     }
     _replace(responses, "ACTION_MAP", {**original, "BUCKET": bucket})
+
+
+def _request(handler: Any) -> dict[str, Any]:
+    """The JSON body of the request ``handler`` is about to authorize (moto may have parsed it already)."""
+    body = handler.body
+    if isinstance(body, dict):
+        return body
+    try:
+        parsed = json.loads(body or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def _arn_prefix(handler: Any, service: str) -> str:
+    return f"arn:{handler.partition}:{service}:{handler.region}:{handler.current_account}"
+
+
+def _ecr_resource(handler: Any, body: dict[str, Any]) -> str:
+    name = body.get("repositoryName")
+    return f"{_arn_prefix(handler, 'ecr')}:repository/{name}" if name else "*"
+
+
+def _logs_resource(handler: Any, body: dict[str, Any]) -> str:
+    group, stream = body.get("logGroupName"), body.get("logStreamName")
+    if not group:
+        return "*"
+    group_arn = f"{_arn_prefix(handler, 'logs')}:log-group:{group}"
+    return f"{group_arn}:log-stream:{stream}" if stream else group_arn
+
+
+def _secret_resource(handler: Any, body: dict[str, Any]) -> str:
+    secret_id = body.get("SecretId")
+    if not secret_id:
+        return "*"
+    try:
+        arn: str = handler.backend.describe_secret(secret_id).arn
+    except Exception:  # no such secret: Secrets Manager answers that once authorized
+        return "*"
+    return arn
+
+
+def _ecs_resource(handler: Any, body: dict[str, Any]) -> str:
+    cluster = str(body.get("cluster", "default")).rsplit("/", 1)[-1]
+    services = body.get("services") or ([body["service"]] if body.get("service") else [])
+    if services:
+        return f"{_arn_prefix(handler, 'ecs')}:service/{cluster}/{str(services[0]).rsplit('/', 1)[-1]}"
+    if body.get("resourceArn"):
+        return str(body["resourceArn"])
+    return "*"  # RegisterTaskDefinition, DescribeTaskDefinition: no resource-level permission in IAM
+
+
+def _codebuild_resource(handler: Any, body: dict[str, Any]) -> str:
+    project = body.get("projectName") or next(iter(body.get("ids") or []), "").split(":", 1)[0]
+    return f"{_arn_prefix(handler, 'codebuild')}:project/{project}" if project else "*"
+
+
+# Response class (module, name) -> how the ARN IAM authorizes a call on is read from its request. Only the
+# calls the runtime roles make (tests/integration/test_runtime_roles.py) are mapped.
+RESOURCE_OF: dict[tuple[str, str], Callable[[Any, dict[str, Any]], str]] = {
+    ("moto.ecr.responses", "ECRResponse"): _ecr_resource,
+    ("moto.logs.responses", "LogsResponse"): _logs_resource,
+    ("moto.secretsmanager.responses", "SecretsManagerResponse"): _secret_resource,
+    ("moto.ecs.responses", "EC2ContainerServiceResponse"): _ecs_resource,
+    ("moto.codebuild.responses", "CodeBuildResponse"): _codebuild_resource,
+}
+
+
+@_patch
+def runtime_calls_authorize_on_their_resource() -> None:
+    """ECR, CloudWatch Logs, Secrets Manager, ECS and CodeBuild calls are authorized on the resource's ARN.
+
+    moto authorizes every call of these services on ``*``, so a statement naming the repository, log
+    group, secret, service or project denied the very call it allows, and one on ``*`` allowed every
+    resource. Here each call is checked against the ARN the Service Authorization Reference names for it
+    (repository; ``log-group:NAME`` or ``log-group:NAME:log-stream:STREAM``; the secret's ARN; the service
+    ``service/CLUSTER/NAME``; the project), ``*`` for the calls IAM authorizes on no resource
+    (``ecr:GetAuthorizationToken``, ``ecs:RegisterTaskDefinition``).
+    """
+    import importlib
+
+    for (module_name, class_name), resource_of in RESOURCE_OF.items():
+        handler_class = getattr(importlib.import_module(module_name), class_name)
+
+        def determine_resource(self: Any, _of: Callable[[Any, dict[str, Any]], str] = resource_of) -> str:
+            return _of(self, _request(self))
+
+        _replace(handler_class, "_determine_resource", determine_resource)

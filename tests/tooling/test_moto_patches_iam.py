@@ -158,3 +158,107 @@ def test_conditions_are_evaluated_strictly() -> None:
     assert not conditions_hold({"StringNotEquals": {"k": "x"}}, context)  # unsupported: fails closed
     assert conditions_hold({"ForAllValues:StringLike": {"k": ["x", "repo:?/b:*"]}}, context)
     assert token_claims(github_token(SUB))["sub"] == SUB
+
+
+# --- runtime calls authorized on their resource ----------------------------------------------------------
+
+ACCOUNT_REGION = "eu-south-1:123456789012"
+
+
+@pytest.fixture
+def runtime_role(endpoint: str, admin_client: Any) -> Iterator[dict[str, str]]:
+    """Credentials of a role allowed one repository, log group, secret, ECS service and CodeBuild project
+    each (and ``*`` where IAM has no resource), with a twin of each resource it is not allowed."""
+    iam = admin_client("iam")
+    provider = iam.create_open_id_connect_provider(Url=GITHUB_OIDC_URL, ClientIDList=[STS_AUDIENCE])
+    trust = {
+        "Effect": "Allow",
+        "Principal": {"Federated": provider["OpenIDConnectProviderArn"]},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {"StringEquals": {f"{GITHUB_OIDC_HOST}:sub": SUB}},
+    }
+    arn = iam.create_role(
+        RoleName="runtime", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [trust]})
+    )["Role"]["Arn"]
+    for name in ("app", "other"):
+        admin_client("ecr").create_repository(repositoryName=name)
+        admin_client("logs").create_log_group(logGroupName=name)
+        admin_client("secretsmanager").create_secret(Name=name, SecretString="s3cret")
+    secret_arn = admin_client("secretsmanager").describe_secret(SecretId="app")["ARN"]
+    allow = [
+        {"Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+        {"Effect": "Allow", "Action": "ecr:DescribeImages", "Resource": f"arn:aws:ecr:{ACCOUNT_REGION}:repository/app"},
+        {
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": f"arn:aws:logs:{ACCOUNT_REGION}:log-group:app:*",
+        },
+        {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": secret_arn},
+        {
+            "Effect": "Allow",
+            "Action": ["ecs:DescribeServices", "ecs:UpdateService"],
+            "Resource": f"arn:aws:ecs:{ACCOUNT_REGION}:service/cluster/app",
+        },
+        {"Effect": "Allow", "Action": "ecs:DescribeTaskDefinition", "Resource": "*"},
+        {
+            "Effect": "Allow",
+            "Action": "codebuild:BatchGetBuilds",
+            "Resource": f"arn:aws:codebuild:{ACCOUNT_REGION}:project/app",
+        },
+    ]
+    iam.put_role_policy(
+        RoleName="runtime", PolicyName="p", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": allow})
+    )
+    enforce_iam(endpoint, on=True)
+    try:
+        yield assume(endpoint, arn, github_token(SUB))
+    finally:
+        enforce_iam(endpoint, on=False)
+
+
+def _runtime_calls(endpoint: str, credentials: dict[str, str]) -> None:
+    """The allowed call of each service succeeds (or fails only past IAM), and its twin is refused."""
+    ecr = client(endpoint, "ecr", credentials)
+    assert ecr.get_authorization_token()["authorizationData"]
+    assert ecr.describe_images(repositoryName="app")["imageDetails"] == []
+    with pytest.raises(ClientError, match="AccessDenied"):
+        ecr.describe_images(repositoryName="other")
+    logs = client(endpoint, "logs", credentials)
+    logs.create_log_stream(logGroupName="app", logStreamName="web/1")
+    logs.put_log_events(
+        logGroupName="app", logStreamName="web/1", logEvents=[{"timestamp": 1_700_000_000_000, "message": "hi"}]
+    )
+    with pytest.raises(ClientError, match="AccessDenied"):
+        logs.create_log_stream(logGroupName="other", logStreamName="web/1")
+    secrets = client(endpoint, "secretsmanager", credentials)
+    assert secrets.get_secret_value(SecretId="app")["SecretString"] == "s3cret"
+    with pytest.raises(ClientError, match="AccessDenied"):
+        secrets.get_secret_value(SecretId="other")
+    ecs = client(endpoint, "ecs", credentials)
+    with pytest.raises(ClientError, match="ClusterNotFoundException"):  # past IAM: there is no such cluster
+        ecs.update_service(cluster="cluster", service="app", desiredCount=1)
+    with pytest.raises(ClientError, match="AccessDenied"):
+        ecs.update_service(cluster="cluster", service="other", desiredCount=1)
+    with pytest.raises(ClientError, match="ClientException"):  # past IAM: no such task definition
+        ecs.describe_task_definition(taskDefinition="app:1")
+    codebuild = client(endpoint, "codebuild", credentials)
+    assert codebuild.batch_get_builds(ids=["app:0b4e"])["builds"] == []  # allowed: no such build
+    with pytest.raises(ClientError, match="AccessDenied"):
+        codebuild.batch_get_builds(ids=["other:0b4e"])
+
+
+def test_runtime_calls_are_authorized_on_their_resource(endpoint: str, runtime_role: dict[str, str]) -> None:
+    _runtime_calls(endpoint, runtime_role)
+
+
+@pytest.mark.parametrize("service", ["ecr", "logs", "secretsmanager", "ecs", "codebuild"])
+def test_upstream_still_needs_runtime_calls_authorize_on_their_resource(
+    endpoint: str, runtime_role: dict[str, str], monkeypatch: pytest.MonkeyPatch, service: str
+) -> None:
+    import importlib
+
+    ((module_name, class_name),) = [k for k in moto_patches_iam.RESOURCE_OF if k[0] == f"moto.{service}.responses"]
+    unpatch(monkeypatch, getattr(importlib.import_module(module_name), class_name))
+    # moto authorizes on "*": the call the statement naming its resource allows is refused.
+    with pytest.raises((AssertionError, ClientError), match="AccessDenied"):
+        _runtime_calls(endpoint, runtime_role)
