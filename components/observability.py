@@ -30,7 +30,7 @@ from config.settings import ObservabilitySettings
 GIB = 1024**3
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AlarmSpec:
     """One alarm: which metric, which statistic, and the threshold that breaches it."""
 
@@ -157,23 +157,86 @@ def _alarm_specs(
     db = {"DBInstanceIdentifier": database.instance.identifier}
     alb = {"LoadBalancer": load_balancer.alb.arn_suffix}
     target = {**alb, "TargetGroup": load_balancer.target_group.arn_suffix}
-    above, below = "GreaterThanThreshold", "LessThanThreshold"
+    above, below, at_least = "GreaterThanThreshold", "LessThanThreshold", "GreaterThanOrEqualToThreshold"
     return [
-        AlarmSpec("ecs-cpu-high", "AWS/ECS", "CPUUtilization", service, "Average", above, t.ecs_cpu_percent,
-                  f"ECS service CPU above {t.ecs_cpu_percent}%"),
-        AlarmSpec("ecs-memory-high", "AWS/ECS", "MemoryUtilization", service, "Average", above,
-                  t.ecs_memory_percent, f"ECS service memory above {t.ecs_memory_percent}%"),
-        AlarmSpec("rds-cpu-high", "AWS/RDS", "CPUUtilization", db, "Average", above, t.rds_cpu_percent,
-                  f"Database CPU above {t.rds_cpu_percent}%"),
-        AlarmSpec("rds-connections-high", "AWS/RDS", "DatabaseConnections", db, "Average", above,
-                  t.rds_connections, f"Database connections above {t.rds_connections}"),
-        AlarmSpec("rds-storage-low", "AWS/RDS", "FreeStorageSpace", db, "Minimum", below,
-                  t.rds_free_storage_gb * GIB, f"Database free storage below {t.rds_free_storage_gb} GiB"),
-        AlarmSpec("alb-5xx", "AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", alb, "Sum", above, t.alb_5xx_count,
-                  f"Load balancer 5xx above {t.alb_5xx_count} per period"),
-        AlarmSpec("target-5xx", "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", target, "Sum", above,
-                  t.target_5xx_count, f"Application 5xx above {t.target_5xx_count} per period"),
-        AlarmSpec("unhealthy-hosts", "AWS/ApplicationELB", "UnHealthyHostCount", target, "Maximum",
-                  "GreaterThanOrEqualToThreshold", t.unhealthy_hosts,
-                  f"{t.unhealthy_hosts} or more unhealthy application targets"),
-    ]  # fmt: skip
+        AlarmSpec(
+            name="ecs-cpu-high",
+            namespace="AWS/ECS",
+            metric="CPUUtilization",
+            dimensions=service,
+            statistic="Average",
+            comparison=above,
+            threshold=t.ecs_cpu_percent,
+            description=f"ECS service CPU above {t.ecs_cpu_percent}%",
+        ),
+        AlarmSpec(
+            name="ecs-memory-high",
+            namespace="AWS/ECS",
+            metric="MemoryUtilization",
+            dimensions=service,
+            statistic="Average",
+            comparison=above,
+            threshold=t.ecs_memory_percent,
+            description=f"ECS service memory above {t.ecs_memory_percent}%",
+        ),
+        AlarmSpec(
+            name="rds-cpu-high",
+            namespace="AWS/RDS",
+            metric="CPUUtilization",
+            dimensions=db,
+            statistic="Average",
+            comparison=above,
+            threshold=t.rds_cpu_percent,
+            description=f"Database CPU above {t.rds_cpu_percent}%",
+        ),
+        AlarmSpec(
+            name="rds-connections-high",
+            namespace="AWS/RDS",
+            metric="DatabaseConnections",
+            dimensions=db,
+            statistic="Average",
+            comparison=above,
+            threshold=t.rds_connections,
+            description=f"Database connections above {t.rds_connections}",
+        ),
+        AlarmSpec(
+            name="rds-storage-low",
+            namespace="AWS/RDS",
+            metric="FreeStorageSpace",
+            dimensions=db,
+            statistic="Minimum",
+            comparison=below,
+            threshold=t.rds_free_storage_gb * GIB,
+            description=f"Database free storage below {t.rds_free_storage_gb} GiB",
+        ),
+        AlarmSpec(
+            name="alb-5xx",
+            namespace="AWS/ApplicationELB",
+            metric="HTTPCode_ELB_5XX_Count",
+            dimensions=alb,
+            statistic="Sum",
+            comparison=above,
+            threshold=t.alb_5xx_count,
+            description=f"Load balancer 5xx above {t.alb_5xx_count} per period",
+        ),
+        AlarmSpec(
+            name="target-5xx",
+            namespace="AWS/ApplicationELB",
+            metric="HTTPCode_Target_5XX_Count",
+            dimensions=target,
+            statistic="Sum",
+            comparison=above,
+            threshold=t.target_5xx_count,
+            description=f"Application 5xx above {t.target_5xx_count} per period",
+        ),
+        AlarmSpec(
+            name="unhealthy-hosts",
+            namespace="AWS/ApplicationELB",
+            metric="UnHealthyHostCount",
+            dimensions=target,
+            statistic="Maximum",
+            comparison=at_least,
+            threshold=t.unhealthy_hosts,
+            description=f"{t.unhealthy_hosts} or more unhealthy application targets",
+        ),
+    ]
