@@ -23,14 +23,13 @@ quiet_jsii()
 import cdktf  # noqa: E402  (after quiet_jsii, which must precede the jsii runtime start)
 
 from main import build_stacks  # noqa: E402
-from stacks.platform_stack import PlatformStack  # noqa: E402
 from tooling.checkov_scan import StackScan, scan_stacks  # noqa: E402
 
 
 class Synth:
     """One synthesized stack: the ``Testing.synth`` string for cdktf's matchers and its parsed JSON."""
 
-    def __init__(self, stack: PlatformStack) -> None:
+    def __init__(self, stack: cdktf.TerraformStack) -> None:
         self.stack = stack
         self.json: str = cdktf.Testing.synth(stack)
         self.doc: dict[str, Any] = json.loads(self.json)

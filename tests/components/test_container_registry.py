@@ -1,0 +1,68 @@
+"""The container registry built alone in a bare stack (tests/components/conftest.py)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from cdktf_cdktf_provider_aws.ecr_repository import EcrRepository
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+
+from components.container_registry import PULL_ACTIONS, PUSH_ACTIONS, ContainerRegistry
+from components.encryption import KEY_SPECS, EncryptionKey
+from components.iam import service_role
+from config.naming import KeyPurpose, Kind
+from tests.components.conftest import BareStack
+
+
+def _registry(bare: BareStack) -> ContainerRegistry:
+    key = EncryptionKey(
+        bare.stack,
+        "key",
+        spec=KEY_SPECS[KeyPurpose.ECR],
+        settings=bare.config.encryption,
+        namer=bare.namer,
+        aws=bare.aws,
+    )
+    return ContainerRegistry(bare.stack, "registry", namer=bare.namer, key=key, images_kept=7, force_destroy=False)
+
+
+def test_the_repository_is_immutable_scanned_and_encrypted_with_its_key(bare_stack: Callable[[], BareStack]) -> None:
+    bare = bare_stack()
+    _registry(bare)
+    synth = bare.synth()
+    repository = synth.only(EcrRepository.TF_RESOURCE_TYPE)
+    assert repository["name"] == "healthtech-dev"  # the original template's repository name
+    assert repository["image_tag_mutability"] == "IMMUTABLE"
+    assert repository["image_scanning_configuration"] == {"scan_on_push": True}
+    assert repository["encryption_configuration"] == [
+        {"encryption_type": "KMS", "kms_key": synth.ref("key/key", "arn")}
+    ]
+    assert repository["force_delete"] is False
+
+
+def test_pull_and_push_grants_name_only_this_repository(bare_stack: Callable[[], BareStack]) -> None:
+    bare = bare_stack()
+    registry = _registry(bare)
+    pulls, pushes = (
+        service_role(
+            bare.stack,
+            kind.value,
+            name=bare.namer.name(kind),
+            service="ecs-tasks.amazonaws.com",
+            aws=bare.aws,
+            description=kind.value,
+        )
+        for kind in (Kind.EXECUTION_ROLE, Kind.BUILD_ROLE)
+    )
+    registry.grant_pull(pulls)
+    registry.grant_push(pushes)
+    synth = bare.synth()
+
+    by_name = {p["name"]: json.loads(p["policy"]) for p in synth.resources(IamRolePolicy.TF_RESOURCE_TYPE).values()}
+    assert sorted(by_name) == ["pull-images", "push-images"]
+    for name, actions in (("pull-images", PULL_ACTIONS), ("push-images", PUSH_ACTIONS)):
+        token, scoped = by_name[name]["Statement"]
+        assert token["Action"] == "ecr:GetAuthorizationToken" and token["Resource"] == "*"
+        assert sorted(scoped["Action"]) == sorted(actions)
+        assert scoped["Resource"] == synth.ref("registry/repository", "arn")
