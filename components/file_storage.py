@@ -13,6 +13,7 @@ from cdktf_cdktf_provider_aws.efs_file_system import EfsFileSystem, EfsFileSyste
 from cdktf_cdktf_provider_aws.efs_file_system_policy import EfsFileSystemPolicy
 from cdktf_cdktf_provider_aws.efs_mount_target import EfsMountTarget
 from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
 from components.connections import NFS_PORT, Connections, Reachable, Tier
@@ -29,7 +30,7 @@ ROOT_DIRECTORY_MODE = "0750"
 class FileStorage(Construct):
     """An EFS file system with a mount target per private subnet and an access point for the app.
 
-    ``clients`` are the roles (the ECS task role) allowed to mount and write, through the access point
+    ``grant_mount(role)`` lets a role (the ECS task role) mount and write, through the access point
     only; the file system policy denies every request that is not made over TLS.
     """
 
@@ -42,7 +43,6 @@ class FileStorage(Construct):
         namer: Namer,
         network: Network,
         key: EncryptionKey,
-        clients: list[IamRole],
     ) -> None:
         super().__init__(scope, id)
         self.connections = Connections(
@@ -97,7 +97,28 @@ class FileStorage(Construct):
             ),
             tags={"Name": namer.name(Kind.EFS_ACCESS_POINT)},
         )
-        through_access_point = {"StringEquals": {"elasticfilesystem:AccessPointArn": self.access_point.arn}}
+        self._through_access_point = {"StringEquals": {"elasticfilesystem:AccessPointArn": self.access_point.arn}}
+        self._clients: list[IamRole] = []
+        self._policy = EfsFileSystemPolicy(
+            self, "policy", file_system_id=self.file_system.id, policy=self._file_system_policy()
+        )
+
+    def grant_mount(self, role: IamRole) -> IamRolePolicy:
+        """Let ``role`` mount and write through the access point only: its identity policy and the file
+        system policy both name it (EFS evaluates both). Returns the identity policy it attached."""
+        self._clients.append(role)
+        self._policy.policy = self._file_system_policy()
+        return grant(
+            self,
+            f"client-{role.node.id}",
+            role=role,
+            name="mount-application-file-system",
+            statements=[
+                Statement(actions=CLIENT_ACTIONS, resources=self.file_system.arn, condition=self._through_access_point)
+            ],
+        )
+
+    def _file_system_policy(self) -> str:
         statements = [
             Statement(
                 sid="DenyWithoutTls",
@@ -108,32 +129,17 @@ class FileStorage(Construct):
                 condition={"Bool": {"aws:SecureTransport": "false"}},
             )
         ]
-        if clients:
+        if self._clients:
             statements.append(
                 Statement(
                     sid="ApplicationThroughAccessPointOnly",
-                    principal={"AWS": [role.arn for role in clients]},
+                    principal={"AWS": [role.arn for role in self._clients]},
                     actions=CLIENT_ACTIONS,
                     resources=self.file_system.arn,
-                    condition=through_access_point,
+                    condition=self._through_access_point,
                 )
             )
-        EfsFileSystemPolicy(
-            self,
-            "policy",
-            file_system_id=self.file_system.id,
-            policy=policy_document(*statements),
-        )
-        for role in clients:
-            grant(
-                self,
-                f"client-{role.node.id}",
-                role=role,
-                name="mount-application-file-system",
-                statements=[
-                    Statement(actions=CLIENT_ACTIONS, resources=self.file_system.arn, condition=through_access_point)
-                ],
-            )
+        return policy_document(*statements)
 
     def allow_from(self, peer: Reachable) -> None:
         """Let ``peer`` reach the mount targets over NFS (2049), SG to SG."""

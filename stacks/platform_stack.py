@@ -88,8 +88,8 @@ class PlatformStack(TerraformStack):
             namer=namer,
             network=self.network,
             key=self.encryption.efs,
-            clients=[self.identity.task_role],
         )
+        self.file_storage.grant_mount(self.identity.task_role)
         self.registry = ContainerRegistry(
             self,
             "registry",

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
+from tests.components.conftest import BareStack
 from tests.conftest import Synth
 
 
@@ -78,3 +80,55 @@ def test_outputs_keep_the_original_names(dev: Synth) -> None:
     assert outputs["RDSInstanceEndpoint"]["value"] == dev.ref("database/instance", "address")
     assert outputs["RDSInstancePort"]["value"] == dev.ref("database/instance", "port")
     assert outputs["RDSInstanceArn"]["value"] == dev.ref("database/instance", "arn")
+
+
+def test_grant_mount_names_each_role_in_both_policies_and_no_grant_admits_nobody(
+    bare_stack: Callable[[], BareStack],
+) -> None:
+    from cdktf_cdktf_provider_aws.efs_file_system_policy import EfsFileSystemPolicy
+    from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+
+    from components.encryption import KEY_SPECS, EncryptionKey
+    from components.file_storage import CLIENT_ACTIONS, FileStorage
+    from components.iam import service_role
+    from components.network import Network
+    from config.naming import KeyPurpose
+
+    attached: list[str] = []
+
+    def build(bare: BareStack, roles: int) -> Synth:
+        key = EncryptionKey(
+            bare.stack,
+            "key",
+            spec=KEY_SPECS[KeyPurpose.EFS],
+            settings=bare.config.encryption,
+            namer=bare.namer,
+            aws=bare.aws,
+        )
+        network = Network(
+            bare.stack, "network", settings=bare.config.network, namer=bare.namer, aws=bare.aws, logs_key=key,
+            log_retention_days=7,
+        )  # fmt: skip
+        storage = FileStorage(
+            bare.stack, "files", settings=bare.config.file_storage, namer=bare.namer, network=network, key=key
+        )
+        for i in range(roles):
+            role = service_role(
+                bare.stack, f"r{i}", name=f"r{i}", service="ecs-tasks.amazonaws.com", aws=bare.aws, description="t"
+            )
+            attached.append(storage.grant_mount(role).friendly_unique_id)
+        return bare.synth()
+
+    alone = build(bare_stack(), 0)
+    (deny,) = json.loads(alone.only(EfsFileSystemPolicy.TF_RESOURCE_TYPE)["policy"])["Statement"]
+    assert deny["Sid"] == "DenyWithoutTls" and deny["Effect"] == "Deny"
+    assert [p for p in alone.resources(IamRolePolicy.TF_RESOURCE_TYPE).values() if p["name"].startswith("mount")] == []
+
+    two = build(bare_stack(), 2)
+    _, allow = json.loads(two.only(EfsFileSystemPolicy.TF_RESOURCE_TYPE)["policy"])["Statement"]
+    assert allow["Principal"] == {"AWS": [two.ref("r0", "arn"), two.ref("r1", "arn")]}
+    assert sorted(allow["Action"]) == sorted(CLIENT_ACTIONS)
+    mounts = {k: p for k, p in two.resources(IamRolePolicy.TF_RESOURCE_TYPE).items() if p["name"].startswith("mount")}
+    assert sorted(mounts) == sorted(attached)  # grant_mount returns the identity policy it attached
+    identity = [json.loads(p["policy"]) for p in mounts.values()]
+    assert all(p["Statement"][0]["Condition"] == allow["Condition"] for p in identity)
