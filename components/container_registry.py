@@ -11,6 +11,7 @@ from cdktf_cdktf_provider_aws.ecr_repository import (
     EcrRepositoryImageScanningConfiguration,
 )
 from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
 from components.compliance import allow_any_resource
@@ -86,15 +87,15 @@ class ContainerRegistry(Construct):
     def image(self, tag: str) -> str:
         return f"{self.repository.repository_url}:{tag}"
 
-    def grant_pull(self, role: IamRole) -> None:
-        """Let ``role`` log in to ECR and pull this repository's images, nothing else."""
-        self._grant(role, "pull-images", PULL_ACTIONS)
+    def grant_pull(self, role: IamRole) -> IamRolePolicy:
+        """Let ``role`` log in to ECR and pull this repository's images, nothing else; returns the policy."""
+        return self._grant(role, "pull-images", PULL_ACTIONS)
 
-    def grant_push(self, role: IamRole) -> None:
-        """Let ``role`` log in to ECR and push (and pull) this repository's images."""
-        self._grant(role, "push-images", PUSH_ACTIONS)
+    def grant_push(self, role: IamRole) -> IamRolePolicy:
+        """Let ``role`` log in to ECR and push (and pull) this repository's images; returns the policy."""
+        return self._grant(role, "push-images", PUSH_ACTIONS)
 
-    def _grant(self, role: IamRole, name: str, actions: list[str]) -> None:
+    def _grant(self, role: IamRole, name: str, actions: list[str]) -> IamRolePolicy:
         policy = grant(
             self,
             f"{name}-{role.node.id}",
@@ -106,3 +107,4 @@ class ContainerRegistry(Construct):
             ],
         )
         allow_any_resource(policy, AUTH_TOKEN_SID, AUTH_TOKEN_REASON)
+        return policy

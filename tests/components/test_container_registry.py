@@ -55,9 +55,9 @@ def test_pull_and_push_grants_name_only_this_repository(bare_stack: Callable[[],
         )
         for kind in (Kind.EXECUTION_ROLE, Kind.BUILD_ROLE)
     )
-    registry.grant_pull(pulls)
-    registry.grant_push(pushes)
+    attached = {registry.grant_pull(pulls).friendly_unique_id, registry.grant_push(pushes).friendly_unique_id}
     synth = bare.synth()
+    assert set(synth.resources(IamRolePolicy.TF_RESOURCE_TYPE)) == attached  # each grant returns its policy
 
     by_name = {p["name"]: json.loads(p["policy"]) for p in synth.resources(IamRolePolicy.TF_RESOURCE_TYPE).values()}
     assert sorted(by_name) == ["pull-images", "push-images"]
