@@ -61,7 +61,7 @@ class FileStorage(Construct):
             encrypted=True,
             kms_key_id=key.arn,
             performance_mode="generalPurpose",
-            throughput_mode=settings.throughput_mode,
+            throughput_mode=settings.throughput_mode.value,  # a plain str for jsii
             lifecycle_policy=[
                 EfsFileSystemLifecyclePolicy(transition_to_ia=settings.transition_to_ia),
                 EfsFileSystemLifecyclePolicy(transition_to_primary_storage_class="AFTER_1_ACCESS"),

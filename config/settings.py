@@ -75,14 +75,23 @@ class DatabaseSettings:
     """Master user; its password is generated and rotated by RDS in Secrets Manager, never in code."""
 
 
+class ThroughputMode(StrEnum):
+    """How EFS provides throughput (``provisioned`` is not offered: it bills a fixed rate whatever the load)."""
+
+    ELASTIC = "elastic"
+    """Pay per use, scales with load."""
+    BURSTING = "bursting"
+    """Credits grow with the data stored."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class FileStorageSettings:
     """EFS for the application's shared files. Encryption and TLS-only access are invariants."""
 
     transition_to_ia: str = "AFTER_30_DAYS"
     """When files not read move to Infrequent Access (AFTER_1_DAY ... AFTER_365_DAYS)."""
-    throughput_mode: str = "elastic"
-    """``elastic`` (pay per use, scales with load) or ``bursting`` (credits grow with stored data)."""
+    throughput_mode: ThroughputMode = ThroughputMode.ELASTIC
+    """See :class:`ThroughputMode`."""
     posix_uid: int = 1000
     """User id the application runs as; owner of the access point's root directory."""
     posix_gid: int = 1000
@@ -237,13 +246,21 @@ class ObservabilitySettings:
     """Alarm thresholds; the defaults suit a small service and are documented on each field."""
 
 
+class SourceKind(StrEnum):
+    """Where the pipeline takes the application's source from."""
+
+    S3 = "s3"
+    """A zip uploaded to ``source_object_key`` in the artifact bucket starts the pipeline (local default)."""
+    CODESTAR = "codestar"
+    """A CodeStar connection to ``repository`` / ``branch`` (real use)."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class DeliverySettings:
     """The release pipeline: source, image build and push, ECS deploy. No step needs a person."""
 
-    source: str = "s3"
-    """``s3``: a zip uploaded to ``source_object_key`` in the artifact bucket starts the pipeline (local
-    default). ``codestar``: a CodeStar connection to ``repository`` / ``branch`` (real use)."""
+    source: SourceKind = SourceKind.S3
+    """See :class:`SourceKind`."""
     source_object_key: str = "source/app.zip"
     """Object key of the source archive when ``source`` is ``s3``."""
     connection_arn: str | None = None

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Any
 
+from config.settings import ThroughputMode
 from tooling.adopt_live import Live
 
 # Matched on these attributes, in order; the first giving exactly one unclaimed candidate wins.
@@ -79,6 +80,9 @@ class FieldCheck:
     pin: bool = False
     """No setting controls it: the adoption pins the live value in adopt_override.tf.json."""
 
+
+# Settings typed as an enum: the config line names the member, as validation requires.
+ENUM_SETTINGS: dict[str, type[StrEnum]] = {"file_storage.throughput_mode": ThroughputMode}
 
 CHECKS: dict[str, list[FieldCheck]] = {
     "aws_vpc": [FieldCheck("cidr_block", Effect.REPLACE, "network.vpc_cidr")],
@@ -319,4 +323,7 @@ def _fix(stack: Stack, address: str, check: FieldCheck, live: Any) -> str:
     if setting.endswith("_cidrs") or setting.endswith("availability_zones"):
         configured = stack.value(address, check.attr)
         return f'config/environments.py: in {setting}, use "{live}" in place of "{configured}"'
+    enum = ENUM_SETTINGS.get(setting)
+    if enum is not None and live in {m.value for m in enum}:
+        return f"config/environments.py: {setting}={enum.__name__}.{enum(live).name}"
     return f"config/environments.py: {setting}={live!r}"

@@ -14,6 +14,7 @@ import yaml
 
 from components.delivery import BUILDSPEC
 from config import ENVIRONMENTS, validate
+from config.settings import SourceKind
 from stacks.platform_stack import PlatformStack
 from tests.conftest import Synth
 
@@ -212,7 +213,10 @@ def test_a_codestar_source_releases_pushes_to_the_configured_branch(tmp_path: Pa
     config = dataclasses.replace(
         ENVIRONMENTS["staging"],
         delivery=dataclasses.replace(
-            ENVIRONMENTS["staging"].delivery, source="codestar", connection_arn=connection, repository="acme/app"
+            ENVIRONMENTS["staging"].delivery,
+            source=SourceKind.CODESTAR,
+            connection_arn=connection,
+            repository="acme/app",
         ),
     )
     validate(config)

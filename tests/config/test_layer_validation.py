@@ -10,7 +10,7 @@ import pytest
 
 import main
 from config import ENVIRONMENTS, ConfigError, EnvironmentConfig, validate
-from config.settings import ComputeSettings, LoadBalancerSettings
+from config.settings import ComputeSettings, LoadBalancerSettings, SourceKind
 
 DEV, PROD = ENVIRONMENTS["dev"], ENVIRONMENTS["prod"]
 CERT = "arn:aws:acm:eu-south-1:480596171823:certificate/0c8f7f0e-6f7b-4b55-8d0e-2f1a9c3e4d57"
@@ -70,14 +70,17 @@ BAD: dict[str, tuple[EnvironmentConfig, str]] = {
         lb(health_check_interval_seconds=1),
         "load_balancer.health_check_interval_seconds: 1 is not allowed; use 5 to 300",
     ),
-    "unknown source": (delivery(source="github"), "delivery.source: 'github' is not allowed; use s3 or codestar"),
+    "unknown source": (
+        delivery(source="github"),
+        "delivery.source: 'github' is not allowed; use SourceKind.S3 or SourceKind.CODESTAR",
+    ),
     "codestar without a connection": (
-        delivery(source="codestar", repository="healthtech/app"),
+        delivery(source=SourceKind.CODESTAR, repository="healthtech/app"),
         "delivery.connection_arn: None is not allowed; with source codestar give a CodeStar connection ARN",
     ),
     "codestar repository not owner/name": (
         delivery(
-            source="codestar",
+            source=SourceKind.CODESTAR,
             connection_arn="arn:aws:codestar-connections:eu-south-1:480596171823:connection/"
             "0c8f7f0e-6f7b-4b55-8d0e-2f1a9c3e4d57",
             repository="app",

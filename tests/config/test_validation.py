@@ -154,7 +154,8 @@ BAD: dict[str, tuple[EnvironmentConfig, str]] = {
     ),
     "efs throughput mode": (
         fs(throughput_mode="provisioned"),
-        "file_storage.throughput_mode: 'provisioned' is not allowed; use elastic or bursting",
+        "file_storage.throughput_mode: 'provisioned' is not allowed; "
+        "use ThroughputMode.ELASTIC or ThroughputMode.BURSTING",
     ),
     "efs root user": (fs(posix_uid=0), "file_storage.posix_uid: 0 is not allowed; use 1 to 4294967294 (0 is root)"),
     "efs relative root directory": (fs(root_directory="app"), "file_storage.root_directory: 'app' is not allowed"),

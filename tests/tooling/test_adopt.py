@@ -132,3 +132,21 @@ def test_an_unreachable_aws_is_a_message_not_a_traceback(tmp_path, capsys):
     error = capsys.readouterr().err
     assert "an AWS call failed, nothing written" in error and "Traceback" not in error
     assert not (tmp_path / "out").exists()
+
+
+def test_a_throughput_mode_difference_names_the_enum_member_validation_accepts(dev):
+    stack = Stack(dev.doc, "123456789012")
+    (address,) = stack.of_type("aws_efs_file_system")
+    stack.exports[stack.resources[address]["kms_key_id"][2:-5]] = {"arn": "arn:aws:kms:r:1:key/k-2"}
+    live = Live(
+        "aws_efs_file_system",
+        "fs-1",
+        {
+            "creation_token": "healthtech-efs-dev",
+            "throughput_mode": "bursting",
+            "kms_key_id": "arn:aws:kms:r:1:key/k-2",
+        },
+    )
+    (difference,) = [d for d in compare(stack, address, live) if d.attr == "throughput_mode"]
+    assert difference.effect is Effect.UPDATE and not difference.blocking
+    assert difference.fix == "config/environments.py: file_storage.throughput_mode=ThroughputMode.BURSTING"
