@@ -1,0 +1,182 @@
+"""Least privilege proven by execution: each runtime role of the deployed dev stack, with IAM enforced.
+
+For every actor the platform creates a role for (the ECS execution role, the application's task role,
+the CodeBuild build role, the CodePipeline role), the calls that actor makes in AWS are made with the
+role's own credentials on the local endpoint, each allowed, and calls just outside its scope are
+refused with 403. moto evaluates the roles' identity policies (``/moto-api/reset-auth``; resources
+per tooling/moto_patches_iam.py), not the trust policies (the credentials are issued before IAM is
+enforced; trust is asserted on the JSON in tests/components and tests/policy), not conditions it
+cannot read (``iam:PassedToService``, ``ecs:CreateAction``), and not KMS (moto's S3 and Secrets Manager
+encrypt without asking KMS; key policies and grants are asserted on the JSON).
+
+What no API call can show here: the task role's EFS ``ClientMount``/``ClientWrite`` (made by the EFS
+mount helper over NFS) and ``rds-db:connect`` (checked by RDS at login); both are asserted on the JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from config import ENVIRONMENTS
+from config.account import LOCAL_ENDPOINT_ACCOUNT_ID
+from config.naming import Kind, Namer, pipeline_artifact_prefix
+from tests.github_tokens import client, enforce_iam
+from tests.integration.conftest import Deployment
+
+pytestmark = pytest.mark.integration
+DEV = ENVIRONMENTS["dev"]
+NAMES = Namer(DEV.name)
+IMAGE_TAG = "rev1"
+MANIFEST = '{"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json"}'
+
+
+@dataclass(frozen=True)
+class Call:
+    """One API call an actor makes: ``service``'s ``method`` with ``kwargs``."""
+
+    service: str
+    method: str
+    kwargs: dict[str, Any]
+
+    def __str__(self) -> str:
+        return f"{self.service}:{self.method}({', '.join(f'{k}={v!r}' for k, v in self.kwargs.items())})"
+
+
+def _refused(call: Callable[[], Any]) -> bool:
+    try:
+        call()
+    except ClientError as error:
+        return error.response["ResponseMetadata"]["HTTPStatusCode"] == 403 and "AccessDenied" in str(error)
+    return False
+
+
+@pytest.fixture(scope="module")
+def roles(deployment: Deployment) -> Iterator[dict[Kind, dict[str, str]]]:
+    """Each runtime role's credentials, issued before IAM is enforced; then IAM enforced for the module."""
+    iam, sts = deployment.client("iam"), deployment.client("sts")
+    kinds = (Kind.EXECUTION_ROLE, Kind.TASK_ROLE, Kind.BUILD_ROLE, Kind.PIPELINE_ROLE)
+    credentials = {}
+    for kind in kinds:
+        arn = iam.get_role(RoleName=NAMES.name(kind))["Role"]["Arn"]
+        issued = sts.assume_role(RoleArn=arn, RoleSessionName="runtime-roles")["Credentials"]
+        credentials[kind] = {k: issued[k] for k in ("AccessKeyId", "SecretAccessKey", "SessionToken")}
+    # What the calls read: an image in the repository, a source archive in the artifact bucket.
+    deployment.client("ecr").put_image(repositoryName=NAMES.name(Kind.ECR), imageManifest=MANIFEST, imageTag=IMAGE_TAG)
+    deployment.client("s3").put_object(Bucket=_artifacts(), Key=DEV.delivery.source_object_key, Body=b"zip")
+    enforce_iam(deployment.server.url, on=True)
+    try:
+        yield credentials
+    finally:
+        enforce_iam(deployment.server.url, on=False)
+        # Leave the deployment as Terraform left it: the re-plan and the destroy run after this module.
+        ecr, s3 = deployment.client("ecr"), deployment.client("s3")
+        ecr.batch_delete_image(repositoryName=NAMES.name(Kind.ECR), imageIds=[{"imageTag": IMAGE_TAG}])
+        for version in s3.list_object_versions(Bucket=_artifacts()).get("Versions", []):
+            s3.delete_object(Bucket=_artifacts(), Key=version["Key"], VersionId=version["VersionId"])
+        for marker in s3.list_object_versions(Bucket=_artifacts()).get("DeleteMarkers", []):
+            s3.delete_object(Bucket=_artifacts(), Key=marker["Key"], VersionId=marker["VersionId"])
+
+
+def _artifacts() -> str:
+    return NAMES.name(Kind.ARTIFACTS, account=LOCAL_ENDPOINT_ACCOUNT_ID)
+
+
+def _stream(group: Kind, stream: str) -> list[Call]:
+    group_name = NAMES.name(group)
+    event = {"timestamp": 1_700_000_000_000, "message": "started"}
+    return [
+        Call("logs", "create_log_stream", {"logGroupName": group_name, "logStreamName": stream}),
+        Call("logs", "put_log_events", {"logGroupName": group_name, "logStreamName": stream, "logEvents": [event]}),
+    ]
+
+
+def _check(deployment: Deployment, credentials: dict[str, str], allowed: list[Call], refused: list[Call]) -> None:
+    clients: dict[str, Any] = {}
+
+    def run(call: Call) -> Any:
+        if call.service not in clients:
+            clients[call.service] = client(deployment.server.url, call.service, credentials)
+        return getattr(clients[call.service], call.method)(**call.kwargs)
+
+    for call in allowed:
+        run(call)  # raises on a refusal (403) or any other failure
+    not_refused = [str(call) for call in refused if not _refused(lambda c=call: run(c))]  # type: ignore[misc]
+    assert not_refused == []
+
+
+def test_the_execution_role_pulls_the_image_and_writes_the_application_logs_only(
+    deployment: Deployment, roles: dict[Kind, dict[str, str]]
+) -> None:
+    repository, image = NAMES.name(Kind.ECR), [{"imageTag": IMAGE_TAG}]
+    allowed = [
+        Call("ecr", "get_authorization_token", {}),
+        Call("ecr", "batch_check_layer_availability", {"repositoryName": repository, "layerDigests": ["sha256:00"]}),
+        Call("ecr", "batch_get_image", {"repositoryName": repository, "imageIds": image}),
+        *_stream(Kind.APP_LOG_GROUP, "app/app/0f1e2d3c"),
+    ]
+    refused = [
+        Call("ecr", "put_image", {"repositoryName": repository, "imageManifest": MANIFEST, "imageTag": "pushed"}),
+        *_stream(Kind.BUILD_LOG_GROUP, "not-mine")[:1],
+        Call("s3", "get_object", {"Bucket": _artifacts(), "Key": DEV.delivery.source_object_key}),
+    ]
+    _check(deployment, roles[Kind.EXECUTION_ROLE], allowed, refused)
+
+
+def test_the_task_role_reaches_no_aws_api_beyond_its_grants(
+    deployment: Deployment, roles: dict[Kind, dict[str, str]]
+) -> None:
+    repository = NAMES.name(Kind.ECR)
+    refused = [
+        Call("ecr", "batch_get_image", {"repositoryName": repository, "imageIds": [{"imageTag": IMAGE_TAG}]}),
+        Call("s3", "get_object", {"Bucket": _artifacts(), "Key": DEV.delivery.source_object_key}),
+        *_stream(Kind.APP_LOG_GROUP, "forged")[:1],
+        Call("ecs", "update_service", {"cluster": NAMES.name(Kind.CLUSTER), "service": NAMES.name(Kind.SERVICE)}),
+    ]
+    _check(deployment, roles[Kind.TASK_ROLE], [], refused)
+
+
+def test_the_build_role_pushes_the_image_and_writes_pipeline_artifacts_but_not_its_source(
+    deployment: Deployment, roles: dict[Kind, dict[str, str]]
+) -> None:
+    repository = NAMES.name(Kind.ECR)
+    prefix = pipeline_artifact_prefix(NAMES.name(Kind.PIPELINE))
+    allowed = [
+        Call("ecr", "get_authorization_token", {}),
+        Call("ecr", "initiate_layer_upload", {"repositoryName": repository}),
+        Call("ecr", "put_image", {"repositoryName": repository, "imageManifest": MANIFEST, "imageTag": "rev2"}),
+        Call("s3", "put_object", {"Bucket": _artifacts(), "Key": f"{prefix}/image/out.zip", "Body": b"{}"}),
+        *_stream(Kind.BUILD_LOG_GROUP, "build/0f1e"),
+    ]
+    refused = [
+        Call("s3", "put_object", {"Bucket": _artifacts(), "Key": DEV.delivery.source_object_key, "Body": b"x"}),
+        *_stream(Kind.APP_LOG_GROUP, "not-mine")[:1],
+        Call("ecs", "update_service", {"cluster": NAMES.name(Kind.CLUSTER), "service": NAMES.name(Kind.SERVICE)}),
+    ]
+    try:
+        _check(deployment, roles[Kind.BUILD_ROLE], allowed, refused)
+    finally:
+        enforce_iam(deployment.server.url, on=False)
+        deployment.client("ecr").batch_delete_image(repositoryName=repository, imageIds=[{"imageTag": "rev2"}])
+        enforce_iam(deployment.server.url, on=True)
+
+
+def test_the_pipeline_role_reads_its_source_and_runs_its_build_only(
+    deployment: Deployment, roles: dict[Kind, dict[str, str]]
+) -> None:
+    prefix = pipeline_artifact_prefix(NAMES.name(Kind.PIPELINE))
+    allowed = [
+        Call("s3", "get_object", {"Bucket": _artifacts(), "Key": DEV.delivery.source_object_key}),
+        Call("s3", "put_object", {"Bucket": _artifacts(), "Key": f"{prefix}/source/in.zip", "Body": b"zip"}),
+        Call("codebuild", "batch_get_builds", {"ids": [f"{NAMES.name(Kind.BUILD)}:0f1e2d3c"]}),
+    ]
+    refused = [
+        Call("codebuild", "batch_get_builds", {"ids": ["healthtech-build-staging:0f1e2d3c"]}),
+        Call("ecr", "put_image", {"repositoryName": NAMES.name(Kind.ECR), "imageManifest": MANIFEST, "imageTag": "x"}),
+        Call("s3", "put_object", {"Bucket": _artifacts(), "Key": DEV.delivery.source_object_key, "Body": b"x"}),
+    ]
+    _check(deployment, roles[Kind.PIPELINE_ROLE], allowed, refused)
