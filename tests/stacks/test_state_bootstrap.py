@@ -138,3 +138,10 @@ def test_the_app_synthesizes_the_bootstrap_after_the_environments(tmp_path: Path
     assert names == ["healthtech-dev", BOOTSTRAP_STACK]
     doc = json.loads((tmp_path / "out" / "stacks" / BOOTSTRAP_STACK / "cdk.tf.json").read_text())
     assert doc["terraform"]["backend"]["local"]["path"] == "../../../b.tfstate"
+
+
+def test_the_readme_imports_an_existing_github_provider_at_its_synthesized_address(real: dict[str, Any]) -> None:
+    (address,) = real["resource"]["aws_iam_openid_connect_provider"]
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert f"  aws_iam_openid_connect_provider.{address} \\\n" in readme
+    assert '"arn:aws:iam::$ACCOUNT_ID:oidc-provider/token.actions.githubusercontent.com"' in readme
