@@ -14,7 +14,25 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-PATCHES: list[Callable[[], None]] = []
+
+class PatchSet:
+    """One module's patches in the order they are registered (``@patch_set``); ``apply_all`` runs each."""
+
+    def __init__(self) -> None:
+        self.patches: list[Callable[[], None]] = []
+
+    def __call__(self, func: Callable[[], None]) -> Callable[[], None]:
+        self.patches.append(func)
+        return func
+
+    def apply_all(self) -> None:
+        for patch in self.patches:
+            patch()
+
+
+_patch = PatchSet()
+PATCHES = _patch.patches
+apply_all = _patch.apply_all
 
 # Marks an attribute that moto itself does not define (the patch adds it rather than replacing it).
 ABSENT: Any = object()
@@ -29,16 +47,6 @@ def _replace(owner: Any, name: str, value: Any) -> None:
     """Set ``owner.name`` (a class or a module) to ``value``, remembering moto's own first."""
     ORIGINALS.setdefault((owner, name), owner.__dict__.get(name, ABSENT))
     setattr(owner, name, value)
-
-
-def _patch(func: Callable[[], None]) -> Callable[[], None]:
-    PATCHES.append(func)
-    return func
-
-
-def apply_all() -> None:
-    for patch in PATCHES:
-        patch()
 
 
 @_patch

@@ -17,22 +17,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from tooling.moto_patches import ORIGINALS, _replace
+from tooling.moto_patches import ORIGINALS, PatchSet, _replace
 
-PATCHES: list[Callable[[], None]] = []
+_patch = PatchSet()
+PATCHES = _patch.patches
+apply_all = _patch.apply_all
 WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity"
 # The partition-key values of the DynamoDB request being authorized (read by the statement check).
 _LEADING_KEYS: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("leading_keys", default=None)
-
-
-def _patch(func: Callable[[], None]) -> Callable[[], None]:
-    PATCHES.append(func)
-    return func
-
-
-def apply_all() -> None:
-    for patch in PATCHES:
-        patch()
 
 
 def token_claims(token: str) -> dict[str, Any]:

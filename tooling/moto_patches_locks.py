@@ -16,23 +16,14 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Callable
 from typing import Any
 
-from tooling.moto_patches import ORIGINALS, _replace
+from tooling.moto_patches import ORIGINALS, PatchSet, _replace
 
-PATCHES: list[Callable[[], None]] = []
+_patch = PatchSet()
+PATCHES = _patch.patches
+apply_all = _patch.apply_all
 LOCK_KEY = "LockID"  # Terraform's lock table key (the state bootstrap creates the table with it)
-
-
-def _patch(func: Callable[[], None]) -> Callable[[], None]:
-    PATCHES.append(func)
-    return func
-
-
-def apply_all() -> None:
-    for patch in PATCHES:
-        patch()
 
 
 def _log(action: str, body: dict[str, Any], outcome: str) -> None:

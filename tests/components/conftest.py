@@ -15,8 +15,9 @@ import cdktf
 import pytest
 
 from components.aws_context import AwsContext
+from components.encryption import KEY_SPECS, EncryptionKey
 from config import ENVIRONMENTS, EnvironmentConfig
-from config.naming import Namer
+from config.naming import KeyPurpose, Namer
 from stacks.aws_provider import use_aws
 from tests.conftest import Synth
 
@@ -30,6 +31,12 @@ class BareStack:
 
     def synth(self) -> Synth:
         return Synth(self.stack)
+
+    def key(self, purpose: KeyPurpose, id: str = "key") -> EncryptionKey:
+        """The customer-managed key of ``purpose``, as the platform's ``Encryption`` makes it."""
+        return EncryptionKey(
+            self.stack, id, spec=KEY_SPECS[purpose], settings=self.config.encryption, namer=self.namer, aws=self.aws
+        )
 
 
 @pytest.fixture

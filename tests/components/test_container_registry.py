@@ -9,21 +9,13 @@ from cdktf_cdktf_provider_aws.ecr_repository import EcrRepository
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 
 from components.container_registry import PULL_ACTIONS, PUSH_ACTIONS, ContainerRegistry
-from components.encryption import KEY_SPECS, EncryptionKey
 from components.iam import service_role
 from config.naming import KeyPurpose, Kind
 from tests.components.conftest import BareStack
 
 
 def _registry(bare: BareStack) -> ContainerRegistry:
-    key = EncryptionKey(
-        bare.stack,
-        "key",
-        spec=KEY_SPECS[KeyPurpose.ECR],
-        settings=bare.config.encryption,
-        namer=bare.namer,
-        aws=bare.aws,
-    )
+    key = bare.key(KeyPurpose.ECR)
     return ContainerRegistry(bare.stack, "registry", namer=bare.namer, key=key, images_kept=7, force_destroy=False)
 
 

@@ -88,7 +88,6 @@ def test_grant_mount_names_each_role_in_both_policies_and_no_grant_admits_nobody
     from cdktf_cdktf_provider_aws.efs_file_system_policy import EfsFileSystemPolicy
     from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 
-    from components.encryption import KEY_SPECS, EncryptionKey
     from components.file_storage import CLIENT_ACTIONS, FileStorage
     from components.iam import service_role
     from components.network import Network
@@ -97,14 +96,7 @@ def test_grant_mount_names_each_role_in_both_policies_and_no_grant_admits_nobody
     attached: list[str] = []
 
     def build(bare: BareStack, roles: int) -> Synth:
-        key = EncryptionKey(
-            bare.stack,
-            "key",
-            spec=KEY_SPECS[KeyPurpose.EFS],
-            settings=bare.config.encryption,
-            namer=bare.namer,
-            aws=bare.aws,
-        )
+        key = bare.key(KeyPurpose.EFS)
         network = Network(
             bare.stack, "network", settings=bare.config.network, namer=bare.namer, aws=bare.aws, logs_key=key,
             log_retention_days=7,

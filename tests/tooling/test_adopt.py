@@ -102,10 +102,16 @@ def test_a_vpc_cidr_difference_names_the_setting_that_keeps_it(dev):
     assert difference.fix == "config/environments.py: network.vpc_cidr='10.0.0.0/16'"
 
 
-def test_an_efs_creation_token_is_pinned_not_blocking(dev):
+def _file_system(dev) -> tuple[Stack, str]:
+    """dev's stack with its EFS key resolved to ``k-2``, and the file system's address."""
     stack = Stack(dev.doc, "123456789012")
     (address,) = stack.of_type("aws_efs_file_system")
     stack.exports[stack.resources[address]["kms_key_id"][2:-5]] = {"arn": "arn:aws:kms:r:1:key/k-2"}
+    return stack, address
+
+
+def test_an_efs_creation_token_is_pinned_not_blocking(dev):
+    stack, address = _file_system(dev)
     live = Live(
         "aws_efs_file_system",
         "fs-1",
@@ -135,9 +141,7 @@ def test_an_unreachable_aws_is_a_message_not_a_traceback(tmp_path, capsys):
 
 
 def test_a_throughput_mode_difference_names_the_enum_member_validation_accepts(dev):
-    stack = Stack(dev.doc, "123456789012")
-    (address,) = stack.of_type("aws_efs_file_system")
-    stack.exports[stack.resources[address]["kms_key_id"][2:-5]] = {"arn": "arn:aws:kms:r:1:key/k-2"}
+    stack, address = _file_system(dev)
     live = Live(
         "aws_efs_file_system",
         "fs-1",

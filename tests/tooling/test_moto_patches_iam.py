@@ -37,11 +37,8 @@ def endpoint(moto_endpoint: str) -> str:
     return moto_endpoint
 
 
-@pytest.fixture
-def role(endpoint: str, admin_client: Any) -> Iterator[str]:
-    """A role trusting ``SUB``'s GitHub tokens, allowed dev's lock items and a bucket's configuration; then
-    IAM enforced for the test (and switched off again)."""
-    iam = admin_client("iam")
+def _github_role(iam: Any, name: str, statements: list[dict[str, Any]]) -> str:
+    """A role ``SUB``'s GitHub tokens may assume (GitHub's provider made first), allowed ``statements``."""
     provider = iam.create_open_id_connect_provider(Url=GITHUB_OIDC_URL, ClientIDList=[STS_AUDIENCE])
     trust = {
         "Effect": "Allow",
@@ -49,10 +46,18 @@ def role(endpoint: str, admin_client: Any) -> Iterator[str]:
         "Action": "sts:AssumeRoleWithWebIdentity",
         "Condition": {"StringEquals": {f"{GITHUB_OIDC_HOST}:aud": STS_AUDIENCE, f"{GITHUB_OIDC_HOST}:sub": SUB}},
     }
-    arn = iam.create_role(
-        RoleName="ci", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [trust]})
-    )["Role"]["Arn"]
-    allow = [
+    document = json.dumps({"Version": "2012-10-17", "Statement": [trust]})
+    arn: str = iam.create_role(RoleName=name, AssumeRolePolicyDocument=document)["Role"]["Arn"]
+    policy = json.dumps({"Version": "2012-10-17", "Statement": statements})
+    iam.put_role_policy(RoleName=name, PolicyName="p", PolicyDocument=policy)
+    return arn
+
+
+@pytest.fixture
+def role(endpoint: str, admin_client: Any) -> Iterator[str]:
+    """A role trusting ``SUB``'s GitHub tokens, allowed dev's lock items and a bucket's configuration; then
+    IAM enforced for the test (and switched off again)."""
+    allow: list[dict[str, Any]] = [
         {
             "Effect": "Allow",
             "Action": ["dynamodb:PutItem"],
@@ -65,9 +70,7 @@ def role(endpoint: str, admin_client: Any) -> Iterator[str]:
             "Resource": "arn:aws:s3:::ci-bucket",
         },
     ]
-    iam.put_role_policy(
-        RoleName="ci", PolicyName="p", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": allow})
-    )
+    arn = _github_role(admin_client("iam"), "ci", allow)
     admin_client("dynamodb").create_table(
         TableName="locks",
         AttributeDefinitions=[{"AttributeName": "LockID", "AttributeType": "S"}],
@@ -169,23 +172,12 @@ ACCOUNT_REGION = "eu-south-1:123456789012"
 def runtime_role(endpoint: str, admin_client: Any) -> Iterator[dict[str, str]]:
     """Credentials of a role allowed one repository, log group, secret, ECS service and CodeBuild project
     each (and ``*`` where IAM has no resource), with a twin of each resource it is not allowed."""
-    iam = admin_client("iam")
-    provider = iam.create_open_id_connect_provider(Url=GITHUB_OIDC_URL, ClientIDList=[STS_AUDIENCE])
-    trust = {
-        "Effect": "Allow",
-        "Principal": {"Federated": provider["OpenIDConnectProviderArn"]},
-        "Action": "sts:AssumeRoleWithWebIdentity",
-        "Condition": {"StringEquals": {f"{GITHUB_OIDC_HOST}:sub": SUB}},
-    }
-    arn = iam.create_role(
-        RoleName="runtime", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [trust]})
-    )["Role"]["Arn"]
     for name in ("app", "other"):
         admin_client("ecr").create_repository(repositoryName=name)
         admin_client("logs").create_log_group(logGroupName=name)
         admin_client("secretsmanager").create_secret(Name=name, SecretString="s3cret")
     secret_arn = admin_client("secretsmanager").describe_secret(SecretId="app")["ARN"]
-    allow = [
+    allow: list[dict[str, Any]] = [
         {"Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
         {"Effect": "Allow", "Action": "ecr:DescribeImages", "Resource": f"arn:aws:ecr:{ACCOUNT_REGION}:repository/app"},
         {
@@ -206,9 +198,7 @@ def runtime_role(endpoint: str, admin_client: Any) -> Iterator[dict[str, str]]:
             "Resource": f"arn:aws:codebuild:{ACCOUNT_REGION}:project/app",
         },
     ]
-    iam.put_role_policy(
-        RoleName="runtime", PolicyName="p", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": allow})
-    )
+    arn = _github_role(admin_client("iam"), "runtime", allow)
     enforce_iam(endpoint, on=True)
     try:
         yield assume(endpoint, arn, github_token(SUB))
