@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from config.account import account_problems, state_bucket
+from config.field_types import type_problems
 from config.naming import Namer, check_name
 from config.settings import EnvironmentConfig
 from config.validation_layers import LAYER_CHECKS
@@ -94,6 +95,10 @@ def _problems(cfg: EnvironmentConfig, *, local: bool) -> Iterable[str]:
             "starting with a letter (e.g. dev, staging, prod, qa-2)"
         )
         return  # every name below derives from it, so further messages would only repeat this one
+    mistyped = [f"{env}: {problem}" for problem in type_problems(cfg)]
+    if mistyped:
+        yield from mistyped
+        return  # the rules below compare and parse values: with a wrong type they would only fail
     if not REGION.match(cfg.region):
         yield f"{env}: region: {cfg.region!r} is not an AWS region code (e.g. eu-south-1)"
     yield from _name_problems(cfg)

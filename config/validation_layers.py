@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from config.settings import EnvironmentConfig, SourceKind, ThroughputMode, WafAction
+from config.settings import EnvironmentConfig, SourceKind
 
 # Current-generation Graviton and Intel/AMD families RDS PostgreSQL 16 offers; micro and small are
 # excluded because Performance Insights (always on) does not support them.
@@ -100,11 +100,6 @@ def _file_storage_problems(cfg: EnvironmentConfig) -> Iterable[str]:
             f"{env}: file_storage.transition_to_ia: {fs.transition_to_ia!r} is not allowed; "
             f"use one of {', '.join(IA_TRANSITIONS)}"
         )
-    if not isinstance(fs.throughput_mode, ThroughputMode):
-        yield (
-            f"{env}: file_storage.throughput_mode: {fs.throughput_mode!r} is not allowed; use "
-            f"{' or '.join(f'ThroughputMode.{m.name}' for m in ThroughputMode)}"
-        )
     for label, value in (("posix_uid", fs.posix_uid), ("posix_gid", fs.posix_gid)):
         if not 1 <= value <= 4294967294:
             yield f"{env}: file_storage.{label}: {value} is not allowed; use 1 to 4294967294 (0 is root)"
@@ -195,12 +190,6 @@ def _load_balancer_problems(cfg: EnvironmentConfig) -> Iterable[str]:
             f"{env}: load_balancer.certificate_arn: {lb.certificate_arn!r} is not an ACM certificate ARN in "
             f"{cfg.region} (arn:aws:acm:{cfg.region}:<account>:certificate/<uuid>)"
         )
-    for group, action in vars(lb.waf_rule_groups).items():
-        if not isinstance(action, WafAction):
-            yield (
-                f"{env}: load_balancer.waf_rule_groups.{group}: {action!r} is not allowed; use "
-                f"{' or '.join(f'WafAction.{a.name}' for a in WafAction)}"
-            )
     if not HEALTH_CHECK_PATH.match(lb.health_check_path):
         yield f"{env}: load_balancer.health_check_path: {lb.health_check_path!r} must be a URL path starting with '/'"
     if not HTTP_MATCHER.match(lb.health_check_matcher):
@@ -238,11 +227,6 @@ OBJECT_KEY = re.compile(r"^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*$")
 def _delivery_problems(cfg: EnvironmentConfig) -> Iterable[str]:
     env = f"environment {cfg.name!r}"
     d = cfg.delivery
-    if not isinstance(d.source, SourceKind):
-        yield (
-            f"{env}: delivery.source: {d.source!r} is not allowed; use "
-            f"{' or '.join(f'SourceKind.{m.name}' for m in SourceKind)}"
-        )
     if d.source == SourceKind.CODESTAR:
         if d.connection_arn is None or not CONNECTION_ARN.match(d.connection_arn):
             yield (

@@ -166,6 +166,45 @@ BAD: dict[str, tuple[EnvironmentConfig, str]] = {
 }
 
 
+# A value of the wrong type is named before any rule compares it (it used to end in a TypeError); mypy
+# catches some of these, but an operator adding an environment may not run it.
+BAD.update(
+    {
+        "count as text": (
+            env(compute=dataclasses.replace(DEV.compute, desired_count="2")),  # type: ignore[arg-type]
+            "compute.desired_count: '2' is not allowed; use a whole number (int)",
+        ),
+        "bool as text": (
+            env(deletion_protection="yes"),
+            "deletion_protection: 'yes' is not allowed; use True or False",
+        ),
+        "bool as count": (
+            env(compute=dataclasses.replace(DEV.compute, desired_count=True)),
+            "compute.desired_count: True is not allowed; use a whole number (int)",
+        ),
+        "zones as a list": (
+            env(network=net(availability_zones=["eu-south-1a", "eu-south-1b"])),
+            "network.availability_zones: ['eu-south-1a', 'eu-south-1b'] is not allowed; use a tuple of str",
+        ),
+        "a zone as a number": (
+            env(network=net(availability_zones=("eu-south-1a", 2))),
+            "network.availability_zones[1]: 2 is not allowed; use a string",
+        ),
+        "settings as a dict": (env(database={}), "database: {} is not allowed; use a DatabaseSettings(...)"),
+        "enum member as text": (
+            env(
+                load_balancer=dataclasses.replace(
+                    DEV.load_balancer,
+                    waf_rule_groups=dataclasses.replace(DEV.load_balancer.waf_rule_groups, ip_reputation="block"),  # type: ignore[arg-type]
+                )
+            ),
+            "load_balancer.waf_rule_groups.ip_reputation: 'block' is not allowed; "
+            "use WafAction.BLOCK or WafAction.COUNT",
+        ),
+    }
+)
+
+
 @pytest.mark.parametrize("case", sorted(BAD))
 def test_bad_setting_is_rejected_naming_the_field(case: str) -> None:
     config, expected = BAD[case]
