@@ -78,6 +78,7 @@ class PlatformStack(TerraformStack):
             secret_key=self.encryption.secrets,
             logs_key=self.encryption.logs,
             log_retention_days=config.observability.log_retention_days,
+            adopted=config.adopted,
         )
         # ECS fetches the secret for the container (`secrets`), so the execution role reads it.
         self.database.grant_read_secret(self.identity.execution_role)
@@ -89,6 +90,7 @@ class PlatformStack(TerraformStack):
             network=self.network,
             key=self.encryption.efs,
             clients=[self.identity.task_role],
+            adopted=config.adopted,
         )
         self.registry = ContainerRegistry(
             self,
@@ -115,6 +117,7 @@ class PlatformStack(TerraformStack):
             aws=aws,
             network=self.network,
             domain=self.domain,
+            adopted=config.adopted,
         )
         if self.domain:
             self.domain.alias_to(self.load_balancer.alb)
