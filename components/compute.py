@@ -87,6 +87,7 @@ class Compute(Construct):
             vpc_id=network.vpc.id,
             namer=namer,
             port=config.network.app_port,
+            adopted=config.adopted,
         )
         self.connections.allow_to_anywhere(
             HTTPS_PORT,

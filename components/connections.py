@@ -8,7 +8,6 @@ line in the stack; ``network.py`` does not change.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Protocol
 
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
@@ -16,6 +15,10 @@ from cdktf_cdktf_provider_aws.security_group_rule import SecurityGroupRule
 from constructs import Construct
 
 from config.naming import Kind, Namer
+from config.settings import AdoptedSettings, Tier
+
+# Tier is defined in config (AdoptedSettings is keyed by it) and used from here by the groups' owners.
+__all__ = ["ANYWHERE_V4", "HTTPS_PORT", "HTTP_PORT", "NFS_PORT", "POSTGRES_PORT", "Connections", "Reachable", "Tier"]
 
 ANYWHERE_V4 = "0.0.0.0/0"
 
@@ -26,15 +29,6 @@ HTTP_PORT = 80
 HTTPS_PORT = 443
 NFS_PORT = 2049
 POSTGRES_PORT = 5432
-
-
-class Tier(StrEnum):
-    """A security tier: the ``{tier}-sg`` group name, its ``Tier`` tag and the label of its rules."""
-
-    ALB = "alb"
-    ECS = "ecs"
-    RDS = "rds"
-    EFS = "efs"
 
 
 class Connections(Construct):
@@ -55,7 +49,9 @@ class Connections(Construct):
         vpc_id: str,
         namer: Namer,
         port: int | None = None,
+        adopted: AdoptedSettings | None = None,
     ) -> None:
+        """``adopted``: the environment's adopted live values; its description for ``tier`` replaces ours."""
         super().__init__(scope, id)
         self.tier = tier
         self.port = port
@@ -64,7 +60,7 @@ class Connections(Construct):
             self,
             "security-group",
             name=name,
-            description=description,
+            description=adopted.security_group_description(tier, description) if adopted else description,
             vpc_id=vpc_id,
             tags={"Name": name, "Tier": tier.value},
             # No create_before_destroy: with a fixed name the new group would collide with the old one

@@ -17,7 +17,7 @@ from components.iam import Statement, grant, service_role
 from components.logs import log_group
 from components.network import Network
 from config.naming import RDS_LOG_EXPORTS, Kind, Namer
-from config.settings import DatabaseSettings
+from config.settings import AdoptedSettings, DatabaseSettings
 
 # Connection hygiene the HIPAA audit-control safeguard expects; rds.force_ssl refuses any client
 # that does not negotiate TLS, whatever the application is configured to do.
@@ -62,6 +62,7 @@ class Database(Construct):
         secret_key: EncryptionKey,
         logs_key: EncryptionKey,
         log_retention_days: int,
+        adopted: AdoptedSettings | None = None,
     ) -> None:
         super().__init__(scope, id)
         self._secret_key = secret_key
@@ -73,6 +74,7 @@ class Database(Construct):
             vpc_id=network.vpc.id,
             namer=namer,
             port=POSTGRES_PORT,
+            adopted=adopted,
         )
         subnet_group = DbSubnetGroup(
             self,

@@ -21,7 +21,7 @@ from components.encryption import EncryptionKey
 from components.iam import Effect, Statement, grant, policy_document
 from components.network import Network
 from config.naming import Kind, Namer
-from config.settings import FileStorageSettings
+from config.settings import AdoptedSettings, FileStorageSettings
 
 CLIENT_ACTIONS = ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
 ROOT_DIRECTORY_MODE = "0750"
@@ -43,7 +43,9 @@ class FileStorage(Construct):
         namer: Namer,
         network: Network,
         key: EncryptionKey,
+        adopted: AdoptedSettings | None = None,
     ) -> None:
+        """``adopted``: the environment's adopted live values (creation token, security group description)."""
         super().__init__(scope, id)
         self.connections = Connections(
             self,
@@ -53,11 +55,13 @@ class FileStorage(Construct):
             vpc_id=network.vpc.id,
             namer=namer,
             port=NFS_PORT,
+            adopted=adopted,
         )
         self.file_system = EfsFileSystem(
             self,
             "file-system",
-            creation_token=namer.name(Kind.EFS),
+            # a changed token replaces the file system: an adopted one keeps the token it was created with
+            creation_token=(adopted and adopted.efs_creation_token) or namer.name(Kind.EFS),
             encrypted=True,
             kms_key_id=key.arn,
             performance_mode="generalPurpose",

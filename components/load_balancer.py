@@ -24,7 +24,7 @@ from components.domain import Domain
 from components.iam import Statement
 from components.network import Network
 from config.naming import Kind, Namer
-from config.settings import LoadBalancerSettings
+from config.settings import AdoptedSettings, LoadBalancerSettings
 
 # TLS 1.3 with TLS 1.2 as the floor and forward-secret ciphers only (HIPAA transmission security).
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
@@ -52,8 +52,10 @@ class LoadBalancer(Construct):
         aws: AwsContext,
         network: Network,
         domain: Domain | None = None,
+        adopted: AdoptedSettings | None = None,
     ) -> None:
-        """``domain``: serve HTTPS with its DNS-validated certificate (else ``settings.certificate_arn``)."""
+        """``domain``: serve HTTPS with its DNS-validated certificate (else ``settings.certificate_arn``);
+        ``adopted``: the environment's adopted live values (its security group's description)."""
         super().__init__(scope, id)
         self.connections = Connections(
             self,
@@ -62,6 +64,7 @@ class LoadBalancer(Construct):
             description="Internet-facing load balancer: HTTPS (and HTTP redirect) in",
             vpc_id=network.vpc.id,
             namer=namer,
+            adopted=adopted,
         )
         for port in (HTTPS_PORT, HTTP_PORT):
             internet = self.connections.allow_from_anywhere(

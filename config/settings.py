@@ -8,8 +8,10 @@ transit) are deliberately not settings: no field here can switch them off.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from types import MappingProxyType
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -294,6 +296,42 @@ class StateBackendSettings:
     """State object key is ``{key_prefix}/{environment}/terraform.tfstate``."""
 
 
+class Tier(StrEnum):
+    """A security tier: the ``{tier}-sg`` group name, its ``Tier`` tag and the label of its rules."""
+
+    ALB = "alb"
+    ECS = "ecs"
+    RDS = "rds"
+    EFS = "efs"
+
+
+@dataclass(frozen=True, kw_only=True)
+class AdoptedSettings:
+    """Live values of an environment adopted from a CloudFormation TapStack (README, "Adopting a running
+    CloudFormation TapStack") that differ from what our code sets and that AWS cannot change in place:
+    here, every synth keeps them, so the adopted resources stay. Copy them from what ``python -m
+    tooling.adopt`` prints; never change them afterwards (each change replaces its resource)."""
+
+    efs_creation_token: str | None = None
+    """The EFS file system's creation token (CloudFormation generated it, e.g. ``TapStackdev-EFSFileSystem-
+    1A2B3C4D``), 1 to 64 characters; None: ours, ``healthtech-efs-{env}``. Changing it replaces the file
+    system and the patient files on it."""
+    security_group_descriptions: Mapping[Tier, str] = field(default_factory=dict)
+    """The live description of each tier's security group whose description differs from ours (1 to 255
+    characters of ``a-zA-Z0-9. _-:/()#,@[]+=&;{}!$*``); a tier left out gets ours. Changing one replaces
+    the group. Read-only once built."""
+
+    def __post_init__(self) -> None:
+        # frozen: a read-only copy, so no one changes what every later synth reads
+        object.__setattr__(
+            self, "security_group_descriptions", MappingProxyType(dict(self.security_group_descriptions))
+        )
+
+    def security_group_description(self, tier: Tier, ours: str) -> str:
+        """The description the ``tier`` group keeps: the adopted one, else ``ours``."""
+        return self.security_group_descriptions.get(tier, ours)
+
+
 class DataClassification(StrEnum):
     """What an environment may hold; the value of its ``DataClassification`` tag."""
 
@@ -333,3 +371,6 @@ class EnvironmentConfig:
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
     observability: ObservabilitySettings = field(default_factory=ObservabilitySettings)
     state: StateBackendSettings = field(default_factory=StateBackendSettings)
+    adopted: AdoptedSettings | None = None
+    """Set only on an environment adopted from a CloudFormation TapStack: the live values its resources keep
+    (see ``AdoptedSettings``); None for an environment this project created."""

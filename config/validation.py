@@ -13,13 +13,17 @@ from collections.abc import Iterable, Mapping
 from config.account import account_problems, state_bucket
 from config.field_types import type_problems
 from config.naming import Namer, check_name
-from config.settings import EnvironmentConfig
+from config.settings import EnvironmentConfig, Tier
 from config.validation_layers import LAYER_CHECKS
 
 ENVIRONMENT_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 DYNAMODB_TABLE = re.compile(r"^[a-zA-Z0-9_.-]{3,255}$")
+# EFS CreateFileSystem's CreationToken: 1 to 64 characters matching ".+" (any but line terminators).
+EFS_CREATION_TOKEN = re.compile(r"[^\n\r\u0085\u2028\u2029]{1,64}")
+# EC2 CreateSecurityGroup's GroupDescription in a VPC: up to 255 of these (and not empty: it is required).
+SECURITY_GROUP_DESCRIPTION = re.compile(r"[a-zA-Z0-9. _\-:/()#,@\[\]+=&;{}!$*]{1,255}")
 # Values accepted by CloudWatch Logs PutRetentionPolicy (0 = never expire is excluded on purpose:
 # HIPAA audit logs need a defined retention, and the GDPR wants it bounded).
 LOG_RETENTION_DAYS = (
@@ -116,6 +120,7 @@ def _problems(cfg: EnvironmentConfig, *, local: bool) -> Iterable[str]:
         )
     yield from account_problems(cfg, local=local)
     yield from _state_problems(cfg)
+    yield from _adopted_problems(cfg)
     for check in LAYER_CHECKS:
         yield from check(cfg)
 
@@ -201,6 +206,33 @@ def _state_problems(cfg: EnvironmentConfig) -> Iterable[str]:
         yield f"{env}: state.region: {state.region!r} is not an AWS region code (e.g. eu-south-1)"
     if not re.fullmatch(r"[a-zA-Z0-9_-]+(/[a-zA-Z0-9_-]+)*", state.key_prefix):
         yield f"{env}: state.key_prefix: {state.key_prefix!r} must be path segments of letters, digits, '_' and '-'"
+
+
+def _adopted_problems(cfg: EnvironmentConfig) -> Iterable[str]:
+    env = f"environment {cfg.name!r}"
+    adopted = cfg.adopted
+    if adopted is None:
+        return
+    token = adopted.efs_creation_token
+    if token is not None and not (isinstance(token, str) and EFS_CREATION_TOKEN.fullmatch(token)):
+        yield (
+            f"{env}: adopted.efs_creation_token: {token!r} is not allowed; EFS takes 1 to 64 characters on one "
+            "line (copy the live token as python -m tooling.adopt prints it)"
+        )
+    *others, last = (f"Tier.{t.name}" for t in Tier)
+    tiers = f"{', '.join(others)} or {last}"
+    for tier, description in adopted.security_group_descriptions.items():
+        if type(tier) is not Tier:
+            yield (
+                f"{env}: adopted.security_group_descriptions: key {tier!r} is not a Tier; use {tiers} "
+                "(from config.settings)"
+            )
+            continue
+        if not (isinstance(description, str) and SECURITY_GROUP_DESCRIPTION.fullmatch(description)):
+            yield (
+                f"{env}: adopted.security_group_descriptions[Tier.{tier.name}]: {description!r} is not allowed; "
+                "AWS takes 1 to 255 of a-z A-Z 0-9, space and ._-:/()#,@[]+=&;{}!$*"
+            )
 
 
 def _parse(cidr: str) -> ipaddress.IPv4Network | None:

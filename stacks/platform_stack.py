@@ -78,6 +78,7 @@ class PlatformStack(TerraformStack):
             secret_key=self.encryption.secrets,
             logs_key=self.encryption.logs,
             log_retention_days=config.observability.log_retention_days,
+            adopted=config.adopted,
         )
         # ECS fetches the secret for the container (`secrets`), so the execution role reads it.
         self.database.grant_read_secret(self.identity.execution_role)
@@ -88,6 +89,7 @@ class PlatformStack(TerraformStack):
             namer=namer,
             network=self.network,
             key=self.encryption.efs,
+            adopted=config.adopted,
         )
         self.file_storage.grant_mount(self.identity.task_role)
         self.registry = ContainerRegistry(
@@ -115,6 +117,7 @@ class PlatformStack(TerraformStack):
             aws=aws,
             network=self.network,
             domain=self.domain,
+            adopted=config.adopted,
         )
         if self.domain:
             self.domain.alias_to(self.load_balancer.alb)

@@ -6,12 +6,15 @@
 Reads the deployed stack (its template, parameters and each resource's live description), maps every
 resource to the Terraform address of our construct that takes its place, and compares the live values
 with the environment's configuration. Every difference that would replace a resource is reported with
-the config change that keeps it; while a stateful resource (RDS, EFS, KMS keys, S3 buckets, log groups)
-or the network holding them would be replaced, nothing is written unless --allow-stateful-replacement
-is given. Otherwise the environment is synthesized into $CDKTF_OUTDIR (default cdktf.out;
-.local/cdktf.out when HEALTHTECH_LOCAL_ENDPOINT is set) and two files are written beside its
-cdk.tf.json: adopt-imports.tf.json (Terraform import blocks) and, when needed, adopt_override.tf.json
-(live values no setting controls). Then: terraform init, plan, apply in that directory (README, Adopt).
+the config change that keeps it. Live values our code would otherwise set differently and only the
+environment's ``adopted`` setting keeps (the EFS creation token, the security groups' descriptions) are
+printed as the exact lines to add to config/environments.py, and nothing is written until the
+configuration carries them: kept there, every later synth keeps them too. While a stateful resource
+(RDS, EFS, KMS keys, S3 buckets, log groups), the network holding them or a security group would be
+replaced for another reason, nothing is written unless --allow-stateful-replacement is given.
+Otherwise the environment is synthesized into $CDKTF_OUTDIR (default cdktf.out; .local/cdktf.out when
+HEALTHTECH_LOCAL_ENDPOINT is set) and adopt-imports.tf.json (Terraform import blocks) is written beside
+its cdk.tf.json. Then: terraform init, plan, apply in that directory (README, Adopt).
 Exit status: 0 written (or printed), 2 bad input or refused (nothing written).
 """
 
@@ -32,10 +35,10 @@ from config import ConfigError, EnvironmentConfig
 from config.naming import stack_name
 from tooling.adopt_cfn import AdoptError, DeployedStack, read_stack, retain_template
 from tooling.adopt_live import DESCRIBERS, WITHOUT_COUNTERPART, Clients, Live
-from tooling.adopt_map import NOT_IMPORTED, Adoption, Prerequisite, Stack, compare, match
+from tooling.adopt_map import NOT_IMPORTED, Adoption, Difference, Keep, Prerequisite, Stack, compare, kept, match
 
 IMPORTS_FILE = "adopt-imports.tf.json"
-OVERRIDE_FILE = "adopt_override.tf.json"  # Terraform merges *_override.tf.json over the resource blocks
+ENVIRONMENTS_FILE = "config/environments.py"
 _SECRET_REF = re.compile(r"\{\{resolve:secretsmanager:([^:}]+)")
 
 
@@ -95,10 +98,7 @@ def plan_adoption(stack: DeployedStack, doc: dict[str, Any], clients: Clients, a
             adoption.notes.append(f"{address}: {NOT_IMPORTED[resource.tf_type]}")
             continue
         adoption.imports[address] = resource.import_id
-        for difference in compare(synthesized, address, resource):
-            adoption.differences.append(difference)
-            if difference.pinned:
-                adoption.pins.setdefault(address, {})[difference.attr] = difference.live
+        adoption.differences.extend(compare(synthesized, address, resource))
         if resource.tf_type == "aws_db_instance":
             _master_secret(synthesized, address, resource, adoption)
         if resource.tf_type == "aws_s3_bucket":
@@ -223,16 +223,68 @@ def report(adoption: Adoption, stack: DeployedStack, environment: str) -> str:
 
 def write(stack_dir: Path, adoption: Adoption) -> list[Path]:
     imports = {"import": [{"to": a, "id": i} for a, i in sorted(adoption.imports.items())]}
-    written = [stack_dir / IMPORTS_FILE]
-    written[0].write_text(json.dumps(imports, indent=2) + "\n")
-    if adoption.pins:
-        resources: dict[str, dict[str, Any]] = {}
-        for address, attrs in adoption.pins.items():
-            tf_type, name = address.split(".", 1)
-            resources.setdefault(tf_type, {})[name] = attrs
-        written.append(stack_dir / OVERRIDE_FILE)
-        written[1].write_text(json.dumps({"resource": resources}, indent=2) + "\n")
-    return written
+    written = stack_dir / IMPORTS_FILE
+    written.write_text(json.dumps(imports, indent=2) + "\n")
+    return [written]
+
+
+def _literal(text: str) -> str:
+    # a JSON string is a Python string literal too (double quotes, escapes Python reads the same way)
+    return json.dumps(text)
+
+
+def _config_line(keep: Keep, live: str) -> str:
+    if keep.tier is None:
+        return f"{keep.name}={_literal(live)},"
+    return f"Tier.{keep.tier.name}: {_literal(live)}, (in security_group_descriptions)"
+
+
+def config_change(config: EnvironmentConfig, missing: list[Difference]) -> str:
+    """The exact change to config/environments.py that keeps every live value in ``missing`` (differences
+    with a ``keep``), merged with what the environment's ``adopted`` setting already holds."""
+    import config.environments as module
+
+    settings = kept(config.adopted, missing)
+    block = ["    adopted=AdoptedSettings("]
+    if settings.efs_creation_token is not None:
+        block.append(f"        efs_creation_token={_literal(settings.efs_creation_token)},")
+    if settings.security_group_descriptions:
+        block.append("        security_group_descriptions={")
+        block.extend(
+            f"            Tier.{tier.name}: {_literal(description)},"
+            for tier, description in settings.security_group_descriptions.items()
+        )
+        block.append("        },")
+    block.append("    ),")
+    variables = [
+        name
+        for name, value in vars(module).items()
+        if isinstance(value, EnvironmentConfig) and value.name == config.name and name.isupper()
+    ]
+    target = (
+        f"{variables[0]} = EnvironmentConfig(name={config.name!r}, ...)"
+        if len(variables) == 1
+        else f"the EnvironmentConfig(name={config.name!r}, ...) registered in ENVIRONMENTS"
+    )
+    verb = "replace its adopted=... argument with" if config.adopted else "add this argument to"
+    needed = ["AdoptedSettings"] + (["Tier"] if settings.security_group_descriptions else [])
+    imports = [name for name in needed if not hasattr(module, name)]
+    also = f" (and import {' and '.join(imports)} from config.settings)" if imports else ""
+    per_field = [
+        f"  - {d.address} {d.attr} ({d.keep.setting}): live {d.live!r}, configured {d.configured!r}; "
+        f"config line: {_config_line(d.keep, d.live)}"
+        for d in missing
+        if d.keep
+    ]
+    return "\n".join(
+        [
+            *per_field,
+            "",
+            f"In {ENVIRONMENTS_FILE}, {verb} {target}{also}:",
+            "",
+            *block,
+        ]
+    )
 
 
 def _environment(name: str, endpoint: str | None) -> EnvironmentConfig:
@@ -279,14 +331,24 @@ def adopt(
     try:
         adoption = plan_adoption(stack, json.loads((stack_dir / "cdk.tf.json").read_text()), clients, account)
         text = report(adoption, stack, environment)
-        blocking = [d for d in adoption.differences if d.blocking]
-        if blocking and not allow_replacement:
+        missing = [d for d in adoption.differences if d.keep]
+        blocking = [d for d in adoption.differences if d.blocking and not d.keep and not allow_replacement]
+        refusals = []
+        if missing:
+            refusals.append(
+                f"{len(missing)} live value(s) would replace their resource unless the configuration keeps them "
+                "(the environment's adopted setting; kept there, every later synth keeps them too; "
+                f"--allow-stateful-replacement does not skip this):\n{config_change(config, missing)}"
+            )
+        if blocking:
             fixes = "\n".join(f"  - {d.address} {d.attr}: {d.fix}" for d in blocking)
-            raise AdoptError(
-                f"{text}\n\nrefused, nothing written: {len(blocking)} difference(s) would replace stateful "
-                f"resources or the network they live in. Change:\n{fixes}\n"
+            refusals.append(
+                f"{len(blocking)} difference(s) would replace stateful resources, the network they live in or "
+                f"their security groups. Change:\n{fixes}\n"
                 "(or pass --allow-stateful-replacement to accept the replacement)"
             )
+        if refusals:
+            raise AdoptError(f"{text}\n\nrefused, nothing written: " + "\n\n".join(refusals) + "\n\nthen run again.")
         if apply_prerequisites:
             for step in adoption.prerequisites:
                 getattr(clients(step.service), step.operation)(**step.arguments)

@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import Enum, StrEnum
-from typing import Any
+from typing import Any, Literal
 
-from config.settings import ThroughputMode
+from config.settings import AdoptedSettings, ThroughputMode, Tier
 from tooling.adopt_live import Live
 
 # Matched on these attributes, in order; the first giving exactly one unclaimed candidate wins.
@@ -56,6 +56,8 @@ STATEFUL = frozenset(
 """Their replacement loses data (or, for keys, makes it unreadable)."""
 HOLDS_STATEFUL = frozenset({"aws_vpc", "aws_subnet", "aws_db_subnet_group"})
 """Replacing these moves the database and file system with them, i.e. replaces those too."""
+GUARDING = frozenset({"aws_security_group"})
+"""Replacing one detaches the load balancer, the tasks, the database and the mount targets it guards."""
 
 NOT_IMPORTED: dict[str, str] = {
     "aws_ecs_task_definition": (
@@ -77,8 +79,9 @@ class FieldCheck:
     effect: Effect
     setting: str | None = None
     """The config field that keeps the live value (``None``: no setting controls it)."""
-    pin: bool = False
-    """No setting controls it: the adoption pins the live value in adopt_override.tf.json."""
+    adopted: Literal["efs_creation_token", "security_group_descriptions"] | None = None
+    """The ``AdoptedSettings`` field that keeps the live value: the configuration must carry it (every
+    later synth then keeps it) before the adoption writes anything."""
 
 
 # Settings typed as an enum: the config line names the member, as validation requires.
@@ -90,7 +93,10 @@ CHECKS: dict[str, list[FieldCheck]] = {
         FieldCheck("cidr_block", Effect.REPLACE, "network.{tier}_subnet_cidrs"),
         FieldCheck("availability_zone", Effect.REPLACE, "network.availability_zones"),
     ],
-    "aws_security_group": [FieldCheck("description", Effect.REPLACE, pin=True), FieldCheck("vpc_id", Effect.REPLACE)],
+    "aws_security_group": [
+        FieldCheck("description", Effect.REPLACE, adopted="security_group_descriptions"),
+        FieldCheck("vpc_id", Effect.REPLACE),
+    ],
     "aws_nat_gateway": [FieldCheck("subnet_id", Effect.REPLACE)],
     "aws_flow_log": [
         FieldCheck("log_destination", Effect.REPLACE),
@@ -110,7 +116,7 @@ CHECKS: dict[str, list[FieldCheck]] = {
         FieldCheck("multi_az", Effect.UPDATE, "database.multi_az"),
     ],
     "aws_efs_file_system": [
-        FieldCheck("creation_token", Effect.REPLACE, pin=True),
+        FieldCheck("creation_token", Effect.REPLACE, adopted="efs_creation_token"),
         FieldCheck("encrypted", Effect.REPLACE),
         FieldCheck("kms_key_id", Effect.REPLACE),
         FieldCheck("performance_mode", Effect.REPLACE),
@@ -128,6 +134,20 @@ CHECKS: dict[str, list[FieldCheck]] = {
 }
 
 
+@dataclass(frozen=True)
+class Keep:
+    """Where ``AdoptedSettings`` keeps one live value: its field and, for a security group, the group's tier."""
+
+    name: Literal["efs_creation_token", "security_group_descriptions"]
+    tier: Tier | None = None
+
+    @property
+    def setting(self) -> str:
+        if self.tier is None:
+            return f"adopted.{self.name}"
+        return f"adopted.{self.name}[Tier.{self.tier.name}]"
+
+
 @dataclass
 class Difference:
     address: str
@@ -136,16 +156,31 @@ class Difference:
     configured: Any
     effect: Effect
     fix: str
-    pinned: bool = False
+    keep: Keep | None = None
+    """Set when the configuration can keep the live value (``EnvironmentConfig.adopted``): until it does,
+    the adoption is refused whatever the flags."""
 
     @property
     def blocking(self) -> bool:
         tf_type = self.address.split(".")[0]
-        if self.pinned:
-            return False
         if self.effect is Effect.REFUSED:
             return True
-        return self.effect is Effect.REPLACE and tf_type in STATEFUL | HOLDS_STATEFUL
+        return self.effect is Effect.REPLACE and tf_type in STATEFUL | HOLDS_STATEFUL | GUARDING
+
+
+def kept(current: AdoptedSettings | None, differences: list[Difference]) -> AdoptedSettings:
+    """``current`` (the environment's ``adopted``) with the live value of every difference it can keep."""
+    token = current.efs_creation_token if current else None
+    descriptions = dict(current.security_group_descriptions) if current else {}
+    for difference in differences:
+        if difference.keep is None:
+            continue
+        if difference.keep.name == "efs_creation_token":
+            token = difference.live
+        elif difference.keep.tier is not None:
+            descriptions[difference.keep.tier] = difference.live
+    ordered = {tier: descriptions[tier] for tier in Tier if tier in descriptions}
+    return AdoptedSettings(efs_creation_token=token, security_group_descriptions=ordered)
 
 
 @dataclass
@@ -155,8 +190,6 @@ class Adoption:
     mapped: dict[str, str] = field(default_factory=dict)
     """CloudFormation logical id -> Terraform address."""
     differences: list[Difference] = field(default_factory=list)
-    pins: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """Terraform address -> attributes pinned to their live value in the override file."""
     unmatched: dict[str, str] = field(default_factory=dict)
     """CloudFormation logical id -> what happens to it."""
     notes: list[str] = field(default_factory=list)
@@ -308,14 +341,17 @@ def compare(stack: Stack, address: str, resource: Live) -> list[Difference]:
         if check.attr == "allocated_storage" and isinstance(configured, int) and configured < live:
             effect = Effect.REFUSED  # RDS storage never shrinks
         shown = "(a resource the plan creates)" if configured is _UNRESOLVED else configured
-        fix = _fix(stack, address, check, live)
-        differences.append(Difference(address, check.attr, live, shown, effect, fix, pinned=check.pin))
+        keep = None
+        if check.adopted == "security_group_descriptions":
+            keep = Keep(check.adopted, Tier(stack.value(address, "tags.Tier")))
+        elif check.adopted is not None:
+            keep = Keep(check.adopted)
+        fix = f"config/environments.py: {keep.setting}={live!r}" if keep else _fix(stack, address, check, live)
+        differences.append(Difference(address, check.attr, live, shown, effect, fix, keep))
     return differences
 
 
 def _fix(stack: Stack, address: str, check: FieldCheck, live: Any) -> str:
-    if check.pin:
-        return f"pinned to {live!r} in adopt_override.tf.json (no setting controls {check.attr}; see README)"
     if check.setting is None:
         return "no setting keeps it: adopt this resource by hand or accept a new one"
     tier = stack.value(address, "tags.Tier") or "public"

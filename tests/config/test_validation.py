@@ -11,6 +11,7 @@ import pytest
 
 import main
 from config import ENVIRONMENTS, ConfigError, EnvironmentConfig, NetworkSettings, select, validate
+from config.settings import AdoptedSettings, Tier
 
 DEV = ENVIRONMENTS["dev"]
 
@@ -29,6 +30,10 @@ def db(**changes: Any) -> EnvironmentConfig:
 
 def fs(**changes: Any) -> EnvironmentConfig:
     return env(file_storage=dataclasses.replace(DEV.file_storage, **changes))
+
+
+def adopted(**changes: Any) -> EnvironmentConfig:
+    return env(adopted=AdoptedSettings(**changes))
 
 
 BAD: dict[str, tuple[EnvironmentConfig, str]] = {
@@ -163,6 +168,31 @@ BAD: dict[str, tuple[EnvironmentConfig, str]] = {
         fs(transition_to_ia="AFTER_2_DAYS"),
         "file_storage.transition_to_ia: 'AFTER_2_DAYS' is not allowed; use one of AFTER_1_DAY",
     ),
+    "adopted creation token too long": (
+        adopted(efs_creation_token="x" * 65),
+        "adopted.efs_creation_token: 'xxxx",
+    ),
+    "adopted creation token empty": (
+        adopted(efs_creation_token=""),
+        "adopted.efs_creation_token: '' is not allowed; EFS takes 1 to 64 characters on one line",
+    ),
+    "adopted creation token on two lines": (
+        adopted(efs_creation_token="TapStackdev-EFS\nX"),
+        "adopted.efs_creation_token: 'TapStackdev-EFS\\nX' is not allowed",
+    ),
+    "adopted description with a character AWS refuses": (
+        adopted(security_group_descriptions={Tier.ECS: "ECS tasks <private>"}),
+        "adopted.security_group_descriptions[Tier.ECS]: 'ECS tasks <private>' is not allowed; AWS takes 1 to 255 "
+        "of a-z A-Z 0-9, space and ._-:/()#,@[]+=&;{}!$*",
+    ),
+    "adopted description too long": (
+        adopted(security_group_descriptions={Tier.RDS: "d" * 256}),
+        "adopted.security_group_descriptions[Tier.RDS]: 'dddd",
+    ),
+    "adopted description keyed by a string": (
+        adopted(security_group_descriptions={"alb": "Internet-facing load balancer"}),
+        "adopted.security_group_descriptions: key 'alb' is not a Tier; use Tier.ALB, Tier.ECS, Tier.RDS or Tier.EFS",
+    ),
 }
 
 
@@ -224,6 +254,29 @@ def test_a_name_too_long_for_several_resources_names_each_limit() -> None:
     ]
     assert "is 34 characters; AWS allows at most 32" in error.value.problems[0]
     assert "is 33 characters; AWS allows at most 32" in error.value.problems[1]
+
+
+def test_the_live_values_of_an_adopted_tapstack_are_valid() -> None:
+    longest = "".join(sorted("a-zA-Z0-9. _-:/()#,@[]+=&;{}!$*")) * 8
+    validate(
+        adopted(
+            efs_creation_token="TapStackdev-EFSFileSystem-1A2B3C4D5E6F".ljust(64, "x"),
+            security_group_descriptions={Tier.ALB: "Internet-facing load balancer", Tier.EFS: longest[:255]},
+        )
+    )
+    validate(adopted())  # nothing differs: nothing to keep
+
+
+def test_adopted_settings_cannot_be_changed_once_built() -> None:
+    descriptions = {Tier.ECS: "ECS tasks"}
+    settings = AdoptedSettings(security_group_descriptions=descriptions)
+    descriptions[Tier.ECS] = "changed afterwards"
+    assert settings.security_group_description(Tier.ECS, "ours") == "ECS tasks"
+    assert settings.security_group_description(Tier.RDS, "ours") == "ours"
+    with pytest.raises(TypeError):
+        settings.security_group_descriptions[Tier.ECS] = "x"  # type: ignore[index]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.efs_creation_token = "x"  # type: ignore[misc]
 
 
 def test_shipped_environments_are_valid() -> None:

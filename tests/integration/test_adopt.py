@@ -1,4 +1,5 @@
-"""Adopt a CloudFormation TapStack into dev on the local endpoint: bad input, plan, apply, delete, re-plan.
+"""Adopt a CloudFormation TapStack into dev on the local endpoint: bad input, the config change, plan,
+apply, delete, re-plan, and a later synth from config alone (as the next deploy makes) that keeps it all.
 
 Two moto servers of their own (not the shared deployment's): one holds the stacks the tool must refuse,
 the other the TapStack that is adopted. On AWS the runbook first updates the stack with the Retain
@@ -8,7 +9,11 @@ template the tool's Retain change produces, the one the update would leave behin
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import io
 import json
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,10 +22,12 @@ from typing import Any
 
 import pytest
 
-from config import ENVIRONMENTS
+import main as app
+from config import ENVIRONMENTS, EnvironmentConfig
 from config.account import in_local_account, state_bucket
+from config.settings import AdoptedSettings, Tier
 from tests.integration.tapstack import TEMPLATE, deploy, network_parameters
-from tooling.adopt import IMPORTS_FILE, OVERRIDE_FILE, main
+from tooling.adopt import IMPORTS_FILE, main
 from tooling.adopt_cfn import parse_template, retain_template
 from tooling.adopt_map import STATEFUL
 from tooling.local import LocalServer, Terraform, bootstrap_state, boto_client, free_port, start_server, stop_server
@@ -108,10 +115,31 @@ class Adopted:
     stack_dir: Path
     before: dict[str, str]
     plan: dict[str, Any]
+    refusal: str
+    """What the first run printed (exit 2) while config/environments.py lacked the live values."""
+    config: EnvironmentConfig
+    """dev with the change that refusal printed: config/environments.py as the operator leaves it."""
     seconds: dict[str, float] = field(default_factory=dict)
 
     def client(self, service: str) -> Any:
         return boto_client(self.server.url, service, DEV.region)
+
+
+@contextlib.contextmanager
+def configured(config: EnvironmentConfig) -> Iterator[None]:
+    """config/environments.py holding ``config`` in place of dev (only while the tool or the app runs)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(ENVIRONMENTS, config.name, config)
+        yield
+
+
+def printed_change(refusal: str) -> AdoptedSettings:
+    """The ``adopted=AdoptedSettings(...)`` lines the refusal prints, evaluated as config/environments.py does."""
+    found = re.search(r"^    adopted=(AdoptedSettings\(\n.*?^    \)),$", refusal, re.MULTILINE | re.DOTALL)
+    assert found, refusal
+    settings = eval(found.group(1), {"AdoptedSettings": AdoptedSettings, "Tier": Tier})
+    assert isinstance(settings, AdoptedSettings)
+    return settings
 
 
 def identifiers(client: Any) -> dict[str, str]:
@@ -143,14 +171,22 @@ def adopted(tmp_path_factory: pytest.TempPathFactory, tf_cli_config: Path) -> It
         bootstrap_state(server.url, bucket=bucket, lock_table=DEV.state.lock_table, region=DEV.state.region)
         before = identifiers(client)
         outdir = tmp_path_factory.mktemp("adopt-out") / "cdktf.out"
-        assert _adopt(server, outdir, STACK, "--apply-prerequisites") == 0
+        # the first run refuses, printing the config change; made, the second run writes the imports
+        with contextlib.redirect_stderr(io.StringIO()) as refusal:
+            assert _adopt(server, outdir, STACK, "--apply-prerequisites") == 2
+        assert not outdir.exists()
+        config = dataclasses.replace(DEV, adopted=printed_change(refusal.getvalue()))
+        with configured(config):
+            assert _adopt(server, outdir, STACK, "--apply-prerequisites") == 0
         stack_dir = outdir / "stacks" / "healthtech-dev"
         terraform = Terraform(stack_dir, tf_cli_config)
         terraform.init()
         started = time.monotonic()
         terraform.run("plan", "-input=false", "-out=adopt.tfplan", capture=True)
         plan = json.loads(terraform.run("show", "-json", "adopt.tfplan", capture=True).stdout)
-        adopted = Adopted(server, terraform, stack_dir, before, plan, {"plan": time.monotonic() - started})
+        adopted = Adopted(
+            server, terraform, stack_dir, before, plan, refusal.getvalue(), config, {"plan": time.monotonic() - started}
+        )
         yield adopted
     finally:
         stop_server(server)
@@ -188,16 +224,21 @@ def test_plan_imports_every_mapped_resource_and_destroys_nothing(adopted):
     ]
 
 
-def test_the_override_pins_what_no_setting_controls(adopted):
-    override = json.loads((adopted.stack_dir / OVERRIDE_FILE).read_text())["resource"]
-    (token,) = [r["creation_token"] for r in override["aws_efs_file_system"].values()]
-    assert token.startswith(f"{STACK}-EFSFileSystem-")
-    assert sorted(r["description"] for r in override["aws_security_group"].values()) == [
-        "ECS tasks",
-        "Internet-facing load balancer",
-        "NFS from ECS tasks",
-        "PostgreSQL from ECS tasks",
-    ]
+def test_the_live_values_our_code_would_replace_are_kept_by_config_not_by_an_override(adopted):
+    assert "refused, nothing written: 5 live value(s) would replace their resource" in adopted.refusal
+    kept = adopted.config.adopted
+    assert kept is not None and kept.efs_creation_token is not None
+    assert kept.efs_creation_token.startswith(f"{STACK}-EFSFileSystem-")
+    assert f'config line: efs_creation_token="{kept.efs_creation_token}",' in adopted.refusal
+    assert dict(kept.security_group_descriptions) == {
+        Tier.ALB: "Internet-facing load balancer",
+        Tier.ECS: "ECS tasks",
+        Tier.RDS: "PostgreSQL from ECS tasks",
+        Tier.EFS: "NFS from ECS tasks",
+    }
+    assert 'config line: Tier.RDS: "PostgreSQL from ECS tasks", (in security_group_descriptions)' in adopted.refusal
+    # the stack directory holds the synthesized stack and the imports, nothing a later synth would drop
+    assert sorted(p.name for p in adopted.stack_dir.glob("*.tf.json")) == [IMPORTS_FILE, "cdk.tf.json"]
 
 
 def test_apply_keeps_the_identifiers_and_the_data(adopted):
@@ -227,3 +268,22 @@ def test_deleting_the_retained_stack_leaves_everything_and_replan_is_clean(adopt
     # secret), so the refreshed instance shows a secret ARN the output recorded at apply time did not.
     changed_outputs = [name for name, c in replan.get("output_changes", {}).items() if c["actions"] != ["no-op"]]
     assert changed_outputs in ([], ["RDSMasterSecretArn"])
+
+
+def test_a_later_synth_from_config_keeps_the_file_system_and_the_security_groups(adopted, tmp_path, tf_cli_config):
+    # what the next `cdktf deploy` does: synthesize from config/environments.py alone into a fresh cdktf.out
+    outdir = tmp_path / "cdktf.out"
+    environ = {app.ENV_LOCAL_ENDPOINT: adopted.server.url, app.ENV_SELECT: "dev", "CDKTF_OUTDIR": str(outdir)}
+    with configured(adopted.config):
+        assert app.main(environ) == 0
+    stack_dir = outdir / "stacks" / "healthtech-dev"
+    assert sorted(p.name for p in stack_dir.glob("*.tf.json")) == ["cdk.tf.json"]
+    terraform = Terraform(stack_dir, tf_cli_config)
+    terraform.init()
+    changes = [c for c in terraform.planned_changes() if c["mode"] == "managed"]
+    kept = [c for c in changes if c["type"] in ("aws_efs_file_system", "aws_security_group")]
+    assert sorted(c["type"] for c in kept) == ["aws_efs_file_system"] + ["aws_security_group"] * 4
+    assert [(c["address"], c["change"]["actions"]) for c in kept if c["change"]["actions"] != ["no-op"]] == []
+    assert [c["address"] for c in changes if {"delete", "create"} & set(c["change"]["actions"])] == []
+    assert [c["address"] for c in changes if c["change"]["actions"] != ["no-op"]] == []
+    assert identifiers(adopted.client) == adopted.before

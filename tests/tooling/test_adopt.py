@@ -7,15 +7,21 @@ does, so these tests survive construct moves too.
 from __future__ import annotations
 
 import copy
+import dataclasses
+import json
+import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from config import ENVIRONMENTS
+from config.settings import AdoptedSettings, Tier
+from tooling import adopt
 from tooling.adopt import main
-from tooling.adopt_cfn import AdoptError, evaluate, parse_template, retain_template
+from tooling.adopt_cfn import AdoptError, DeployedStack, evaluate, parse_template, retain_template
 from tooling.adopt_live import Live
-from tooling.adopt_map import Effect, Stack, compare, match
+from tooling.adopt_map import Effect, Keep, Stack, compare, match
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "integration" / "tapstack.yml"
 DEV = ENVIRONMENTS["dev"]
@@ -110,7 +116,7 @@ def _file_system(dev) -> tuple[Stack, str]:
     return stack, address
 
 
-def test_an_efs_creation_token_is_pinned_not_blocking(dev):
+def test_an_efs_creation_token_blocks_until_the_config_keeps_it(dev):
     stack, address = _file_system(dev)
     live = Live(
         "aws_efs_file_system",
@@ -118,7 +124,113 @@ def test_an_efs_creation_token_is_pinned_not_blocking(dev):
         {"creation_token": "TapStackdev-EFS-X", "encrypted": True, "kms_key_id": "arn:aws:kms:r:1:key/k-2"},
     )
     (difference,) = compare(stack, address, live)
-    assert difference.attr == "creation_token" and difference.pinned and not difference.blocking
+    assert (difference.attr, difference.live, difference.configured) == (
+        "creation_token",
+        "TapStackdev-EFS-X",
+        "healthtech-efs-dev",
+    )
+    assert difference.keep == Keep("efs_creation_token") and difference.blocking
+    assert difference.fix == "config/environments.py: adopted.efs_creation_token='TapStackdev-EFS-X'"
+
+
+def test_a_security_group_description_is_kept_under_its_tier(dev):
+    stack = Stack(dev.doc, "123456789012")
+    (address,) = [a for a in stack.of_type("aws_security_group") if stack.value(a, "tags.Tier") == "rds"]
+    live = Live("aws_security_group", "sg-1", {"description": "PostgreSQL from ECS tasks"})
+    (difference,) = compare(stack, address, live)
+    assert difference.keep == Keep("security_group_descriptions", Tier.RDS) and difference.blocking
+    assert difference.fix == (
+        "config/environments.py: adopted.security_group_descriptions[Tier.RDS]='PostgreSQL from ECS tasks'"
+    )
+
+
+LIVE_TOKEN = "TapStackdev-EFSFileSystem-1A2B3C4D5E6F"
+LIVE_DESCRIPTIONS = {
+    Tier.ALB: "Internet-facing load balancer",
+    Tier.ECS: "ECS tasks",
+    Tier.RDS: "PostgreSQL from ECS tasks",
+    Tier.EFS: "NFS from ECS tasks",
+}
+
+
+@pytest.fixture
+def tapstack(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A deployed TapStackdev whose file system and security groups have the original template's values."""
+    live = {
+        "EFSFileSystem": Live(
+            "aws_efs_file_system", "fs-1", {"tags.Name": "healthtech-efs-dev", "creation_token": LIVE_TOKEN}
+        )
+    }
+    for tier, description in LIVE_DESCRIPTIONS.items():
+        attrs = {"name": f"healthtech-{tier}-sg-dev", "description": description, "ingress": [], "egress": []}
+        live[f"{tier.name}SecurityGroup"] = Live("aws_security_group", f"sg-{tier}", attrs)
+    account = SimpleNamespace(get_caller_identity=lambda: {"Account": "123456789012"})
+    monkeypatch.setattr(adopt, "clients_for", lambda region, endpoint: lambda service: account)
+    monkeypatch.setattr(
+        adopt, "read_stack", lambda cfn, name, **_: DeployedStack(name, {"EnvironmentSuffix": "dev"}, {})
+    )
+    monkeypatch.setattr(adopt, "describe", lambda stack, clients: (live, {}))
+
+
+def _adopted_block(error: str) -> AdoptedSettings:
+    """Evaluate the adopted=AdoptedSettings(...) lines the refusal prints, as config/environments.py would."""
+    found = re.search(r"^    adopted=(AdoptedSettings\(\n.*?^    \)),$", error, re.MULTILINE | re.DOTALL)
+    assert found, error
+    settings = eval(found.group(1), {"AdoptedSettings": AdoptedSettings, "Tier": Tier})
+    assert isinstance(settings, AdoptedSettings)
+    return settings
+
+
+@pytest.mark.parametrize("flags", [[], ["--allow-stateful-replacement"]])
+def test_live_values_the_config_lacks_are_refused_printing_the_config_change(tapstack, tmp_path, capsys, flags):
+    outdir = tmp_path / "out"
+    assert main(["--stack", "TapStackdev", "--environment", "dev", "--outdir", str(outdir), *flags], environ={}) == 2
+    error = capsys.readouterr().err
+    assert "refused, nothing written: 5 live value(s) would replace their resource unless the configuration" in error
+    assert "--allow-stateful-replacement does not skip this" in error
+    # each field, its live value and its config line
+    assert re.search(
+        rf"  - aws_efs_file_system\.\S+ creation_token \(adopted\.efs_creation_token\): live '{LIVE_TOKEN}', "
+        rf"configured 'healthtech-efs-dev'; config line: efs_creation_token=\"{LIVE_TOKEN}\",",
+        error,
+    )
+    assert re.search(
+        r"  - aws_security_group\.\S+ description \(adopted\.security_group_descriptions\[Tier\.RDS\]\): "
+        r"live 'PostgreSQL from ECS tasks', configured 'PostgreSQL: 5432 from ECS tasks only'; "
+        r'config line: Tier\.RDS: "PostgreSQL from ECS tasks", \(in security_group_descriptions\)',
+        error,
+    )
+    assert (
+        "In config/environments.py, add this argument to DEV = EnvironmentConfig(name='dev', ...) "
+        "(and import AdoptedSettings and Tier from config.settings):"
+    ) in error
+    assert _adopted_block(error) == AdoptedSettings(
+        efs_creation_token=LIVE_TOKEN, security_group_descriptions=LIVE_DESCRIPTIONS
+    )
+    assert not outdir.exists()
+    assert list(tmp_path.iterdir()) == []  # no scratch directory left either
+
+
+def test_with_the_printed_change_in_config_the_imports_are_written_and_no_override(
+    tapstack, tmp_path, capsys, monkeypatch
+):
+    outdir = tmp_path / "out"
+    argv = ["--stack", "TapStackdev", "--environment", "dev", "--outdir", str(outdir)]
+    assert main(argv, environ={}) == 2
+    change = _adopted_block(capsys.readouterr().err)
+    monkeypatch.setitem(ENVIRONMENTS, "dev", dataclasses.replace(DEV, adopted=change))
+    assert main(argv, environ={}) == 0
+    printed = capsys.readouterr().out
+    assert "Differences between" not in printed and "AdoptedSettings" not in printed
+    stack_dir = outdir / "stacks" / "healthtech-dev"
+    assert sorted(p.name for p in stack_dir.glob("*.tf.json")) == ["adopt-imports.tf.json", "cdk.tf.json"]
+    imports = json.loads((stack_dir / "adopt-imports.tf.json").read_text())["import"]
+    assert sorted(i["id"] for i in imports) == ["fs-1", "sg-alb", "sg-ecs", "sg-efs", "sg-rds"]
+    # the synthesized stack itself carries the live values: any later synth of this config does too
+    doc = json.loads((stack_dir / "cdk.tf.json").read_text())["resource"]
+    assert [fs["creation_token"] for fs in doc["aws_efs_file_system"].values()] == [LIVE_TOKEN]
+    groups = {g["tags"]["Tier"]: g["description"] for g in doc["aws_security_group"].values()}
+    assert groups == {tier.value: description for tier, description in LIVE_DESCRIPTIONS.items()}
 
 
 def test_an_unknown_environment_is_refused_before_any_aws_call(tmp_path, capsys):
