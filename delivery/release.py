@@ -120,7 +120,7 @@ def wait_for_steady_state(
     while True:
         current = describe_service(ecs, cluster, service)
         deployments = current.get("deployments", [])
-        primary = next((d for d in deployments if d.get("status") == "PRIMARY"), {})
+        primary: dict[str, Any] = next((d for d in deployments if d.get("status") == "PRIMARY"), {})
         if current.get("taskDefinition") != revision:
             raise ReleaseError(
                 f"deployment of {revision} failed: the service is back on {current.get('taskDefinition')} "
