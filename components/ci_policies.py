@@ -150,6 +150,7 @@ class DeployScope:
             arn("wafv2", f"regional/webacl/{name(Kind.WAF)}/*"),
             arn("wafv2", "regional/managedruleset/*/*"),  # AWS's managed rule groups, which the web ACL uses
             arn("codebuild", f"project/{name(Kind.BUILD)}"),
+            arn("codebuild", f"project/{name(Kind.RELEASE)}"),
             arn("codepipeline", name(Kind.PIPELINE)),
             arn("codepipeline", f"{name(Kind.PIPELINE)}/*"),
             arn("sns", name(Kind.ALARMS)),
