@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import yaml
 from cdktf_cdktf_provider_aws.codebuild_project import (
@@ -101,14 +102,12 @@ def release_buildspec() -> str:
     return str(yaml.dump(spec, Dumper=_LiteralDumper, sort_keys=False, width=1000))
 
 
-class _LiteralDumper(yaml.SafeDumper):
-    """Multi-line strings (the here-documents) as YAML literal blocks, readable as written."""
-
-
-def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+def _represent_str(dumper: Any, text: str) -> Any:
     return dumper.represent_scalar("tag:yaml.org,2002:str", text, style="|" if "\n" in text else None)
 
 
+# A SafeDumper that writes multi-line strings (the here-documents) as YAML literal blocks, readable as written.
+_LiteralDumper: Any = type("_LiteralDumper", (yaml.SafeDumper,), {})
 _LiteralDumper.add_representer(str, _represent_str)
 
 
