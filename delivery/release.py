@@ -112,9 +112,10 @@ def wait_for_steady_state(
 ) -> dict[str, Any]:
     """Poll until ``service`` runs ``revision`` alone at its desired count; raise when it failed or timed out.
 
-    Stable: one deployment, not failed, running count = desired count, on ``revision``. Failed: the primary
-    deployment's rollout state is FAILED, or the service is no longer on ``revision`` (the circuit breaker
-    put it back on the previous one).
+    Stable, as ECS's ``services_stable`` waiter defines it: one deployment left and the running count equal
+    to the desired count, with the service still on ``revision``. Failed (where the waiter would only time
+    out): the primary deployment's rollout state is FAILED, or the service is no longer on ``revision``
+    (the circuit breaker put it back on the previous one).
     """
     deadline = clock() + timeout_seconds
     while True:
@@ -128,11 +129,7 @@ def wait_for_steady_state(
             )
         if primary.get("rolloutState") == "FAILED":
             raise ReleaseError(f"deployment of {revision} failed: {primary.get('rolloutStateReason', 'no reason')}")
-        if (
-            len(deployments) == 1
-            and primary.get("rolloutState", "COMPLETED") == "COMPLETED"
-            and current.get("runningCount") == current.get("desiredCount")
-        ):
+        if len(deployments) == 1 and current.get("runningCount") == current.get("desiredCount"):
             return current
         if clock() >= deadline:
             raise ReleaseError(f"service {service!r} did not reach a steady state on {revision} in {timeout_seconds}s")

@@ -8,8 +8,9 @@ the release project's ``TEMPLATE_TASK_DEFINITION``; the next release (``:rev2``)
 both the new memory and the new image; the rollback command puts the service back on the previous
 revision. The deployment is then re-applied from today's code, so test_teardown's re-plan sees no drift.
 
-moto runs no task and pulls no image (its services report the desired count as running at once), so
-what is checked is what the APIs record: registered revisions and their contents, the service's task
+moto runs no task and pulls no image: its services report the desired count as running at once, and its
+deployments keep the state they were created in (the release waits as ECS's services_stable waiter
+does: one deployment, running = desired count). So what is checked is what the APIs record: registered revisions and their contents, the service's task
 definition and desired count, the scalable target's minimum. Whether tasks of the image become healthy
 behind the load balancer is AWS's part (the circuit breaker fails the release step when they do not).
 """
@@ -114,6 +115,7 @@ def test_each_release_carries_the_template_as_code_defines_it_and_rollback_retur
     ecs, out = deployment.client("ecs"), deployment.outputs
     repository = out["ECRRepositoryUrl"]
     template = _project_variables(deployment)["TEMPLATE_TASK_DEFINITION"]
+    before = (_service(deployment)["desiredCount"], _min_capacity(deployment))
     # A fresh environment: no task, autoscaling floor 0 (what the stack creates; this deployment is an
     # upgrade, which keeps the counts it had, so they are set here as a first deploy leaves them).
     ecs.update_service(cluster=out["ECSClusterName"], service=out["ECSServiceName"], desiredCount=0)
@@ -145,5 +147,13 @@ def test_each_release_carries_the_template_as_code_defines_it_and_rollback_retur
         assert rollback(ecs, target_of("dev"), poll_seconds=1) == (second, first)
         assert _service(deployment)["taskDefinition"] == first
     finally:
-        deployment.terraform.apply()  # today's code again: the template as the code defines it
+        # Leave the deployment as found: today's code (the template as the code defines it), its counts.
+        deployment.terraform.apply()
+        ecs.update_service(cluster=out["ECSClusterName"], service=out["ECSServiceName"], desiredCount=before[0])
+        deployment.client("application-autoscaling").register_scalable_target(
+            ServiceNamespace="ecs",
+            ResourceId=f"service/{out['ECSClusterName']}/{out['ECSServiceName']}",
+            ScalableDimension="ecs:service:DesiredCount",
+            MinCapacity=before[1],
+        )
     assert _project_variables(deployment)["TEMPLATE_TASK_DEFINITION"] not in (template, changed_template)
