@@ -10,8 +10,9 @@ revision. The deployment is then re-applied from today's code, so test_teardown'
 
 moto runs no task and pulls no image: its services report the desired count as running at once, and its
 deployments keep the state they were created in (the release waits as ECS's services_stable waiter
-does: one deployment, running = desired count). So what is checked is what the APIs record: registered revisions and their contents, the service's task
-definition and desired count, the scalable target's minimum. Whether tasks of the image become healthy
+does: one deployment, running = desired count). So what is checked is what the APIs record: the
+registered revisions and their contents, the service's task definition and desired count, the scalable
+target's minimum. Whether tasks of the image become healthy
 behind the load balancer is AWS's part (the circuit breaker fails the release step when they do not).
 """
 
