@@ -52,7 +52,6 @@ from config.naming import Kind, Namer, pipeline_artifact_prefix
 from config.settings import ComputeSettings, DeliverySettings
 
 BUILDSPEC = Path(__file__).resolve().parent.parent / "delivery" / "buildspec.yml"
-IMAGE_DEFINITIONS = "imagedefinitions.json"
 
 
 class Delivery(Construct):
@@ -243,7 +242,9 @@ class Delivery(Construct):
                     ],
                 ),
             ],
-            depends_on=[self.source_seed] if self.source_seed else None,
+            # Its first run releases: the source must be there, and the scalable target whose minimum the
+            # release sets (the release project already waits for the service and the template it names).
+            depends_on=[*([self.source_seed] if self.source_seed else []), compute.scalable_target],
         )
         grant(
             self,

@@ -78,8 +78,8 @@ def test_pipeline_is_v2_with_an_encrypted_store_and_source_build_deploy_in_order
     assert (deploy_action["name"], deploy_action["provider"]) == ("Release", "CodeBuild")
     assert deploy_action["input_artifacts"] == ["image"]
     assert deploy_action["configuration"] == {"ProjectName": synth.ref("delivery/release/project", "name")}
-    # Its run on creation finds the seeded source.
-    assert pipeline["depends_on"] == [synth.address("delivery/source-seed")]
+    # Its run on creation finds the seeded source, and the scalable target the release sets the minimum of.
+    assert pipeline["depends_on"] == [synth.address("delivery/source-seed"), synth.address("compute/scalable-target")]
 
 
 def test_an_upload_starts_the_pipeline_through_eventbridge(each_env: tuple) -> None:
@@ -278,7 +278,7 @@ def test_no_seed_where_the_source_is_not_ours(tmp_path: Path) -> None:
     )
     synth = Synth(PlatformStack(cdktf.App(outdir=str(tmp_path)), config))
     assert not synth.resources("aws_s3_object")
-    assert "depends_on" not in synth.by_path("delivery/pipeline")
+    assert synth.by_path("delivery/pipeline")["depends_on"] == [synth.address("compute/scalable-target")]
 
 
 def test_outputs_keep_the_original_names(each_env: tuple) -> None:
