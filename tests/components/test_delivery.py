@@ -14,7 +14,7 @@ import cdktf
 import yaml
 
 from components.delivery import BUILDSPEC
-from components.release import PIPFILE_LOCK, RELEASE_SCRIPT, release_buildspec
+from components.release import PIPFILE_LOCK, RELEASE_SCRIPT, release_buildspec, release_requirements
 from components.source_seed import file_sha256, seed_archive
 from config import ENVIRONMENTS, validate
 from stacks.platform_stack import PlatformStack
@@ -365,3 +365,12 @@ def test_a_codestar_source_releases_pushes_to_the_configured_branch(tmp_path: Pa
     assert not synth.resources("aws_s3_bucket_notification")
     rules = [r["name"] for r in synth.resources("aws_cloudwatch_event_rule").values()]
     assert rules == ["healthtech-pipeline-failed-staging"]
+
+
+def test_release_buildspec_here_documents_write_the_script_and_the_pins_byte_for_byte(tmp_path: Path) -> None:
+    spec = yaml.safe_load(release_buildspec())
+    writes = [spec["phases"]["install"]["commands"][1], spec["phases"]["build"]["commands"][0]]
+    script = "\n".join(c.replace("/tmp/", f"{tmp_path}/") for c in writes)
+    subprocess.run(["bash", "-euo", "pipefail", "-c", script], check=True)
+    assert (tmp_path / "release.py").read_text() == RELEASE_SCRIPT.read_text()
+    assert (tmp_path / "release-requirements.txt").read_text() == release_requirements()

@@ -221,3 +221,12 @@ def test_an_unknown_environment_is_refused_by_name(capsys: pytest.CaptureFixture
     assert main(["rollback", "--environment", "qa"]) == ROLLBACK_REFUSED
     assert "rollback refused: unknown environment 'qa'" in capsys.readouterr().err
     assert target_of("dev") == TARGET
+
+
+def test_the_rollback_command_names_both_revisions(aws: tuple[Any, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    ecs, autoscaling = aws
+    first = _release(ecs, autoscaling, f"{REPO}:rev1")
+    second = _release(ecs, autoscaling, f"{REPO}:rev2")
+    assert main(["rollback", "--environment", "dev", "--no-wait", "--endpoint-url", ""]) == 0
+    assert capsys.readouterr().out == f"healthtech-service-dev: {second} -> {first}\n"
+    assert _service(ecs)["taskDefinition"] == first
