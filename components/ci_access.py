@@ -21,6 +21,7 @@ from components.compliance import allow_any_resource
 from components.iam import Statement, grant, policy_document
 from config.ci import GITHUB_OIDC_HOST, GITHUB_OIDC_URL, STS_AUDIENCE, GitHubRepository
 from config.naming import BOOTSTRAP_SCOPE, PROJECT, Kind, Namer
+from config.settings import DeliverySettings
 
 
 class GitHubCiAccess(Construct):
@@ -49,7 +50,13 @@ class GitHubCiAccess(Construct):
             description=f"Terraform plans of {repository.full_name}'s pull requests: read-only but for state locks",
         )
         platform_buckets = f"arn:{aws.partition}:s3:::{PROJECT}-*"
-        self._grant(self.plan_role, "plan-policy", plan_statements(state, platform_buckets=platform_buckets))
+        # The seeded source key (its default; an environment with another delivery.source_object_key adds it).
+        source_seeds = f"arn:{aws.partition}:s3:::{PROJECT}-{Kind.ARTIFACTS}-*/{DeliverySettings().source_object_key}"
+        self._grant(
+            self.plan_role,
+            "plan-policy",
+            plan_statements(state, platform_buckets=platform_buckets, source_seeds=source_seeds),
+        )
         self.deploy_roles: dict[str, IamRole] = {}
         for environment in environments:
             role = self._role(

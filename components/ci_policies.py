@@ -87,15 +87,18 @@ def _state_statements(state: StateAccess, key: str, *, write: bool) -> list[Stat
     ]
 
 
-def plan_statements(state: StateAccess, *, platform_buckets: str) -> list[Statement]:
+def plan_statements(state: StateAccess, *, platform_buckets: str, source_seeds: str) -> list[Statement]:
     """Read the platform and every environment's state, take and release the locks; never write state.
 
     ``platform_buckets``: the ARN pattern of the platform's buckets, which a refresh heads (HeadBucket is
-    authorized as ``s3:ListBucket``: object keys, never contents)."""
+    authorized as ``s3:ListBucket``: object keys, never contents). ``source_seeds``: the ARN pattern of the
+    source archive each stack seeds (components/source_seed.py); refreshing an ``aws_s3_object`` heads it
+    and reads its tags (HeadObject is authorized as ``s3:GetObject``). It holds application code, no PHI."""
     every_state = state.state_key("*")
     return [
         Statement(sid="ReadPlatformConfiguration", actions=list(PLATFORM_READ_ACTIONS), resources="*"),
         Statement(sid="HeadPlatformBuckets", actions="s3:ListBucket", resources=platform_buckets),
+        Statement(sid="HeadSourceSeeds", actions=["s3:GetObject", "s3:GetObjectTagging"], resources=source_seeds),
         *_state_statements(state, every_state, write=False),
         Statement(
             sid="NeverWriteState",
@@ -150,6 +153,7 @@ class DeployScope:
             arn("wafv2", f"regional/webacl/{name(Kind.WAF)}/*"),
             arn("wafv2", "regional/managedruleset/*/*"),  # AWS's managed rule groups, which the web ACL uses
             arn("codebuild", f"project/{name(Kind.BUILD)}"),
+            arn("codebuild", f"project/{name(Kind.RELEASE)}"),
             arn("codepipeline", name(Kind.PIPELINE)),
             arn("codepipeline", f"{name(Kind.PIPELINE)}/*"),
             arn("sns", name(Kind.ALARMS)),

@@ -158,7 +158,9 @@ class Compute(Construct):
             name=namer.name(Kind.SERVICE),
             cluster=self.cluster.id,
             task_definition=self.task_definition.arn,
-            desired_count=settings.desired_count,
+            # No task before the first release: the template's image is a placeholder nothing pushes.
+            # The release sets compute.desired_count when it finds the service at 0.
+            desired_count=0,
             capacity_provider_strategy=_capacity_strategy(settings),
             platform_version="LATEST",
             network_configuration=EcsServiceNetworkConfiguration(
@@ -181,10 +183,10 @@ class Compute(Construct):
             enable_ecs_managed_tags=True,
             propagate_tags="SERVICE",
             wait_for_steady_state=False,
-            # Autoscaling owns the task count after the first deploy; applying the configured count
-            # again would undo a scale-out in the middle of load. The pipeline owns which task
-            # definition revision runs (it registers one per release); applying ours again would roll
-            # the service back to the bootstrap image.
+            # Autoscaling owns the task count after the first release; applying a count again would
+            # undo a scale-out in the middle of load. The release owns which task definition revision
+            # runs (it registers the template with the built image, delivery/release.py); applying
+            # ours again would put the service on the template's placeholder image.
             lifecycle={"ignore_changes": ["desired_count", "task_definition"]},
             # The target group must be attached to a listener before a service can register into it. The
             # first tasks need the execution role's permissions (image, logs, secret), the EFS mount targets
@@ -258,8 +260,12 @@ class Compute(Construct):
             service_namespace="ecs",
             scalable_dimension="ecs:service:DesiredCount",
             resource_id=f"service/{self.cluster.name}/{self.service.name}",
-            min_capacity=settings.min_capacity,
+            # RegisterScalableTarget moves the current count into [min, max]: a minimum above 0 here would
+            # start tasks of the placeholder image before the first release. The release registers
+            # compute.min_capacity once the service is stable on a real image; the apply owns the maximum.
+            min_capacity=0,
             max_capacity=settings.max_capacity,
+            lifecycle={"ignore_changes": ["min_capacity"]},
         )
         for kind, metric, target in (
             (Kind.SCALE_CPU, "ECSServiceAverageCPUUtilization", settings.cpu_target_percent),

@@ -26,6 +26,8 @@ PUSH_ACTIONS = [
     "ecr:UploadLayerPart",
     "ecr:CompleteLayerUpload",
     "ecr:PutImage",
+    # The build skips a tag that is already there (tags are immutable): re-running a release works.
+    "ecr:DescribeImages",
 ]
 AUTH_TOKEN_SID = "EcrLoginHasNoResourceLevelPermission"
 AUTH_TOKEN_REASON = (

@@ -1,9 +1,13 @@
-"""The release pipeline: source -> CodeBuild (image build and push) -> ECS deploy, with no hand steps.
+"""The release pipeline: source -> CodeBuild (image build and push) -> CodeBuild release to ECS, no hand steps.
 
 The original template needed the source uploaded by hand and a pre-existing ECR repository. Here the
 source is a CodeStar connection to the application repository, or (the local default) an archive
-uploaded to the artifact bucket whose upload starts the pipeline through EventBridge; the build
-pushes to the repository the stack creates.
+uploaded to the artifact bucket whose upload starts the pipeline through EventBridge; the stack seeds
+that key with the reference application (components/source_seed.py) so the pipeline's run on creation
+succeeds. The build pushes to the repository the stack creates, and skips the build and push when the
+revision's tag is already there (tags are immutable), so re-running a release of the same revision works.
+The Deploy stage is the release project (components/release.py): Terraform owns the template revision,
+the release owns the running revision.
 """
 
 from __future__ import annotations
@@ -35,23 +39,23 @@ from constructs import Construct
 
 from components.aws_context import AwsContext
 from components.bucket import SecureBucket
-from components.compliance import allow_any_resource, suppress
+from components.compliance import suppress
 from components.compute import Compute
 from components.container_registry import ContainerRegistry
 from components.encryption import EncryptionKey
 from components.iam import Statement, grant, service_role
 from components.identity import WorkloadIdentity
 from components.logs import log_group, write_statement
+from components.release import Release, terraform_literal
+from components.source_seed import seed_source
 from config.naming import Kind, Namer, pipeline_artifact_prefix
-from config.settings import DeliverySettings
+from config.settings import ComputeSettings, DeliverySettings, SourceKind
 
 BUILDSPEC = Path(__file__).resolve().parent.parent / "delivery" / "buildspec.yml"
-IMAGE_DEFINITIONS = "imagedefinitions.json"
-TASK_DEFINITIONS_SID = "EcsTaskDefinitionsHaveNoResourceLevelPermission"
 
 
 class Delivery(Construct):
-    """Artifact bucket, CodeBuild project, CodePipeline (V2) and what starts it, each role scoped."""
+    """Artifact bucket, the build and release projects, CodePipeline (V2) and what starts it, each role scoped."""
 
     def __init__(
         self,
@@ -68,7 +72,7 @@ class Delivery(Construct):
         registry: ContainerRegistry,
         compute: Compute,
         identity: WorkloadIdentity,
-        container_name: str,
+        compute_settings: ComputeSettings,
     ) -> None:
         super().__init__(scope, id)
         self._settings = settings
@@ -106,7 +110,7 @@ class Delivery(Construct):
             name=namer.name(Kind.PIPELINE_ROLE),
             service="codepipeline.amazonaws.com",
             aws=aws,
-            description="CodePipeline: move artifacts, run the build, deploy to ECS",
+            description="CodePipeline: move artifacts, run the build and the release",
         )
         bucket_access = [
             Statement(actions=["s3:GetBucketVersioning", "s3:GetBucketLocation"], resources=self.artifacts.arn),
@@ -124,7 +128,7 @@ class Delivery(Construct):
                     resources=f"{self.artifacts.arn}/{settings.source_object_key}",
                 )
             ]
-            if settings.source == "s3"
+            if settings.source == SourceKind.S3
             else []
         )
         self.project = CodebuildProject(
@@ -135,7 +139,7 @@ class Delivery(Construct):
             service_role=self.build_role.arn,
             encryption_key=artifacts_key.arn,
             build_timeout=settings.build_timeout_minutes,
-            source=CodebuildProjectSource(type="CODEPIPELINE", buildspec=_terraform_literal(BUILDSPEC.read_text())),
+            source=CodebuildProjectSource(type="CODEPIPELINE", buildspec=terraform_literal(BUILDSPEC.read_text())),
             artifacts=CodebuildProjectArtifacts(type="CODEPIPELINE"),
             environment=CodebuildProjectEnvironment(
                 type="LINUX_CONTAINER",
@@ -146,7 +150,9 @@ class Delivery(Construct):
                 privileged_mode=True,
                 environment_variable=[
                     CodebuildProjectEnvironmentEnvironmentVariable(name="REPOSITORY_URI", value=registry.url),
-                    CodebuildProjectEnvironmentEnvironmentVariable(name="CONTAINER_NAME", value=container_name),
+                    CodebuildProjectEnvironmentEnvironmentVariable(
+                        name="CONTAINER_NAME", value=compute_settings.container_name
+                    ),
                 ],
             ),
             logs_config=CodebuildProjectLogsConfig(
@@ -168,6 +174,32 @@ class Delivery(Construct):
             role=self.build_role,
             name="build-artifacts-and-logs",
             statements=[pipeline_artifacts, *bucket_access, write_statement(self.build_log_group)],
+        )
+        self.release = Release(
+            self,
+            "release",
+            settings=settings,
+            compute_settings=compute_settings,
+            log_retention_days=log_retention_days,
+            namer=namer,
+            aws=aws,
+            artifacts_key=artifacts_key,
+            logs_key=logs_key,
+            artifact_objects=self.artifacts.objects_arn(artifact_prefix),
+            compute=compute,
+            identity=identity,
+        )
+        # The pipeline runs once when it is created: with the S3 source, the seed must be there first.
+        self.source_seed = (
+            seed_source(
+                self,
+                "source-seed",
+                bucket=self.artifacts.bucket.id,
+                key=settings.source_object_key,
+                kms_key=artifacts_key,
+            )
+            if settings.source == SourceKind.S3 and settings.seed_source
+            else None
         )
         self.pipeline = Codepipeline(
             self,
@@ -201,21 +233,20 @@ class Delivery(Construct):
                     name="Deploy",
                     action=[
                         _aws_action(
-                            "DeployToECS",
-                            "Deploy",
-                            "ECS",
+                            "Release",
+                            "Build",
+                            "CodeBuild",
                             input_artifacts=["image"],
-                            configuration={
-                                "ClusterName": compute.cluster.name,
-                                "ServiceName": compute.service.name,
-                                "FileName": IMAGE_DEFINITIONS,
-                            },
+                            configuration={"ProjectName": self.release.project.name},
                         )
                     ],
                 ),
             ],
+            # Its first run releases: the source must be there, and the scalable target whose minimum the
+            # release sets (the release project already waits for the service and the template it names).
+            depends_on=[*([self.source_seed] if self.source_seed else []), compute.scalable_target],
         )
-        pipeline_policy = grant(
+        grant(
             self,
             "pipeline-policy",
             role=self.pipeline_role,
@@ -225,39 +256,18 @@ class Delivery(Construct):
                 *source_reads,
                 *bucket_access,
                 *self._source_statements(),
-                Statement(actions=["codebuild:StartBuild", "codebuild:BatchGetBuilds"], resources=self.project.arn),
-                Statement(actions=["ecs:DescribeServices", "ecs:UpdateService"], resources=compute.service.id),
                 Statement(
-                    sid=TASK_DEFINITIONS_SID,
-                    actions=["ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"],
-                    resources="*",
-                ),
-                # The deploy action copies the task definition's tags onto each new revision, and ECS
-                # authorizes tag-on-create separately.
-                Statement(
-                    actions="ecs:TagResource",
-                    resources=aws.arn("ecs", f"task-definition/{compute.task_definition.family}:*"),
-                    condition={"StringEquals": {"ecs:CreateAction": "RegisterTaskDefinition"}},
-                ),
-                Statement(
-                    actions="iam:PassRole",
-                    resources=[identity.task_role.arn, identity.execution_role.arn],
-                    condition={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+                    actions=["codebuild:StartBuild", "codebuild:BatchGetBuilds"],
+                    resources=[self.project.arn, self.release.project.arn],
                 ),
             ],
         )
-        allow_any_resource(
-            pipeline_policy,
-            TASK_DEFINITIONS_SID,
-            "ecs:DescribeTaskDefinition and ecs:RegisterTaskDefinition support no resource-level permission; "
-            "the roles a new revision may use are limited by the iam:PassRole statement beside it",
-        )
-        if settings.source == "s3":
+        if settings.source == SourceKind.S3:
             self._start_on_upload(namer, aws)
 
     def _source_action(self) -> CodepipelineStageAction:
         s = self._settings
-        if s.source == "codestar":
+        if s.source == SourceKind.CODESTAR:
             return _aws_action(
                 "Source",
                 "Source",
@@ -284,7 +294,7 @@ class Delivery(Construct):
         )
 
     def _source_statements(self) -> list[Statement]:
-        if self._settings.source != "codestar":
+        if self._settings.source != SourceKind.CODESTAR:
             return []
         return [Statement(actions="codestar-connections:UseConnection", resources=self._settings.connection_arn)]
 
@@ -359,8 +369,3 @@ def _aws_action(
         output_artifacts=output_artifacts,
         configuration=configuration,
     )
-
-
-def _terraform_literal(text: str) -> str:
-    """``text`` with Terraform's template sequences escaped, so shell ``${VAR}`` reaches CodeBuild as is."""
-    return text.replace("${", "$${").replace("%{", "%%{")

@@ -125,6 +125,9 @@ class Kind(StrEnum):
     PIPELINE_ROLE = "pipeline-role"
     BUILD_ROLE = "build-role"
     SOURCE_TRIGGER_ROLE = "source-trigger-role"
+    RELEASE = "release"
+    RELEASE_LOG_GROUP = "release-log-group"
+    RELEASE_ROLE = "release-role"
     ARTIFACTS = "artifacts"
     CI_PLAN = "ci-plan"
     CI_DEPLOY = "ci-deploy"
@@ -218,6 +221,11 @@ NAME_RULES: dict[Kind, NameRule] = {
     Kind.PIPELINE_ROLE: NameRule("IAM role name", 64, pattern=_IAM),
     Kind.BUILD_ROLE: NameRule("IAM role name", 64, pattern=_IAM),
     Kind.SOURCE_TRIGGER_ROLE: NameRule("IAM role name", 64, pattern=_IAM),
+    Kind.RELEASE: NameRule("CodeBuild project name", 255, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$"),
+    Kind.RELEASE_LOG_GROUP: NameRule(
+        "CloudWatch log group name", 512, pattern=r"^[\w./#-]+$", template="/{project}/{env}/release"
+    ),
+    Kind.RELEASE_ROLE: NameRule("IAM role name", 64, pattern=_IAM),
     Kind.ARTIFACTS: NameRule("S3 bucket name", 63, pattern=_S3, template="{project}-{type}-{env}-{account}"),
     # The GitHub workflows' roles (created by the state bootstrap): one plan role, one deploy role per environment.
     Kind.CI_PLAN: NameRule("IAM role name", 64, pattern=_IAM, template="{project}-{type}"),

@@ -112,9 +112,11 @@ class ComputeSettings:
     memory_mib: int = 1024
     """Task memory in MiB; Fargate accepts only certain values per ``cpu`` (e.g. 512 CPU: 1024-4096)."""
     desired_count: int = 2
-    """Tasks started on the first deploy; autoscaling owns the count afterwards (Terraform ignores it)."""
+    """Tasks the first release starts (the service is created with none, so nothing runs before an image
+    exists); autoscaling owns the count afterwards (Terraform ignores it)."""
     min_capacity: int = 2
-    """Fewest tasks autoscaling keeps; 2 keeps one task per AZ."""
+    """Fewest tasks autoscaling keeps; 2 keeps one task per AZ. Set by the release (Terraform creates the
+    scalable target at 0 and ignores its minimum): a change here takes effect with the next release."""
     max_capacity: int = 6
     """Most tasks autoscaling starts."""
     cpu_target_percent: int = 60
@@ -126,7 +128,8 @@ class ComputeSettings:
     container_name: str = "app"
     """Name of the application container in the task definition (and in ``imagedefinitions.json``)."""
     image_tag: str = "bootstrap"
-    """Tag of the image the first task definition runs; the pipeline then deploys commit-id tags."""
+    """Placeholder image tag of Terraform's template task definition, which never runs: each release
+    registers the template with the image it built (tagged with the source revision)."""
     health_check_grace_period_seconds: int = 60
     """Time a new task has before failing load balancer health checks stops it (0-2147483647)."""
     ecr_images_kept: int = 30
@@ -259,7 +262,7 @@ class SourceKind(StrEnum):
 
 @dataclass(frozen=True, kw_only=True)
 class DeliverySettings:
-    """The release pipeline: source, image build and push, ECS deploy. No step needs a person."""
+    """The release pipeline: source, image build and push, release to ECS. No step needs a person."""
 
     source: SourceKind = SourceKind.S3
     """See :class:`SourceKind`."""
@@ -279,6 +282,14 @@ class DeliverySettings:
     """A build running longer is stopped (5-480)."""
     artifact_retention_days: int = 30
     """Pipeline artifacts expire after this many days (1-3650)."""
+    release_timeout_minutes: int = 30
+    """The Deploy stage fails when the service is not stable on the new revision after this long (5-470)."""
+    seed_source: bool = True
+    """With the ``s3`` source: upload this repository's ``app/`` (the reference application) as the first
+    source archive, so the pipeline's run on creation has something to build and the first deploy ends
+    healthy. Created once and never rewritten (a team's own uploads stay). Set False before applying to
+    an environment whose source archive was uploaded before this setting existed: creating the seed
+    there would replace that archive with the reference application and start a release of it."""
 
 
 @dataclass(frozen=True, kw_only=True)

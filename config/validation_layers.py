@@ -249,6 +249,8 @@ def _delivery_problems(cfg: EnvironmentConfig) -> Iterable[str]:
         yield f"{env}: delivery.build_image: {d.build_image!r} is not allowed; use a managed aws/codebuild/ image"
     if not 5 <= d.build_timeout_minutes <= 480:
         yield f"{env}: delivery.build_timeout_minutes: {d.build_timeout_minutes} is not allowed; use 5 to 480"
+    if not 5 <= d.release_timeout_minutes <= 470:
+        yield f"{env}: delivery.release_timeout_minutes: {d.release_timeout_minutes} is not allowed; use 5 to 470"
     if not 1 <= d.artifact_retention_days <= 3650:
         yield f"{env}: delivery.artifact_retention_days: {d.artifact_retention_days} is not allowed; use 1 to 3650"
 

@@ -163,7 +163,7 @@ class PlatformStack(TerraformStack):
             registry=self.registry,
             compute=self.compute,
             identity=self.identity,
-            container_name=config.compute.container_name,
+            compute_settings=config.compute,
         )
         # The artifact bucket's server access logs go to the load balancer's log archive (SSE-S3, which
         # S3 server access logging requires of its target, as ALB log delivery does).

@@ -308,6 +308,10 @@ def _other_edges(doc: dict[str, Any], nodes: dict[str, str], keys: dict[str, Any
         for ecr in (a for a in nodes if a.startswith("aws_ecr_repository.")):
             if ecr in _refs(project.get("environment")):
                 edges.add(Edge(nodes[address], nodes[ecr], "pushes"))
+        # The release project (its environment names the service it deploys to).
+        for service_address, _ in _resources(doc, "aws_ecs_service"):
+            if service_address in _refs(project.get("environment")):
+                edges.add(Edge(nodes[address], nodes[service_address], "deploys"))
     for address, pipeline in _resources(doc, "aws_codepipeline"):
         for service_address, _ in _resources(doc, "aws_ecs_service"):
             if service_address in _refs(pipeline.get("stage")):

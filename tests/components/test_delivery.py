@@ -6,6 +6,7 @@ import dataclasses
 import json
 import os
 import subprocess
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,8 @@ import cdktf
 import yaml
 
 from components.delivery import BUILDSPEC
+from components.release import PIPFILE_LOCK, RELEASE_SCRIPT, release_buildspec, release_requirements
+from components.source_seed import file_sha256, seed_archive
 from config import ENVIRONMENTS, validate
 from config.settings import SourceKind
 from stacks.platform_stack import PlatformStack
@@ -72,12 +75,12 @@ def test_pipeline_is_v2_with_an_encrypted_store_and_source_build_deploy_in_order
     (build_action,) = build["action"]
     assert build_action["configuration"] == {"ProjectName": synth.ref("delivery/build", "name")}
     (deploy_action,) = deploy["action"]
-    assert (deploy_action["provider"], deploy_action["input_artifacts"]) == ("ECS", ["image"])
-    assert deploy_action["configuration"] == {
-        "ClusterName": synth.ref("compute/cluster", "name"),
-        "ServiceName": synth.ref("compute/service", "name"),
-        "FileName": "imagedefinitions.json",
-    }
+    # The release project, not CodePipeline's ECS action (which copies the revision the service runs).
+    assert (deploy_action["name"], deploy_action["provider"]) == ("Release", "CodeBuild")
+    assert deploy_action["input_artifacts"] == ["image"]
+    assert deploy_action["configuration"] == {"ProjectName": synth.ref("delivery/release/project", "name")}
+    # Its run on creation finds the seeded source, and the scalable target the release sets the minimum of.
+    assert pipeline["depends_on"] == [synth.address("delivery/source-seed"), synth.address("compute/scalable-target")]
 
 
 def test_an_upload_starts_the_pipeline_through_eventbridge(each_env: tuple) -> None:
@@ -131,37 +134,152 @@ def test_buildspec_pushes_the_revision_tag_and_writes_imagedefinitions() -> None
     assert spec["version"] == 0.2 and spec["artifacts"]["files"] == ["imagedefinitions.json"]
     commands = [c for phase in spec["phases"].values() for c in phase["commands"]]
     assert any("CODEBUILD_RESOLVED_SOURCE_VERSION" in c for c in commands)
-    assert any(c.startswith('docker push "$REPOSITORY_URI:$IMAGE_TAG"') for c in commands)
+    assert 'if [ "$EXISTS" = false ]; then docker push "$REPOSITORY_URI:$IMAGE_TAG"; fi' in commands
     assert all(phase["on-failure"] == "ABORT" for phase in spec["phases"].values())
 
 
 def test_roles_are_scoped_to_these_resources(each_env: tuple) -> None:
     _, synth = each_env
     pipeline = _statements(synth, "run-the-release")
-    resources = {json.dumps(s["Resource"]) for s in pipeline}
-    assert json.dumps(synth.ref("delivery/build", "arn")) in resources
-    assert json.dumps(synth.ref("compute/service", "id")) in resources
-    wildcard = [s for s in pipeline if s["Resource"] == "*"]
-    assert [(s["Sid"], s["Action"]) for s in wildcard] == [
-        (
-            "EcsTaskDefinitionsHaveNoResourceLevelPermission",
-            ["ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"],
-        )
-    ]
-    (tag,) = [s for s in pipeline if s["Action"] == "ecs:TagResource"]
-    assert tag["Resource"].endswith(f":task-definition/{synth.ref('compute/task', 'family')}:*")
-    assert tag["Condition"] == {"StringEquals": {"ecs:CreateAction": "RegisterTaskDefinition"}}
-    (pass_role,) = [s for s in pipeline if s["Action"] == "iam:PassRole"]
-    assert pass_role["Resource"] == [
-        synth.ref("identity/task-role", "arn"),
-        synth.ref("identity/execution-role", "arn"),
-    ]
-    assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}
+    # The pipeline only moves artifacts and starts the two projects: no ECS, no PassRole, no "*".
+    assert {
+        "Effect": "Allow",
+        "Action": ["codebuild:StartBuild", "codebuild:BatchGetBuilds"],
+        "Resource": [synth.ref("delivery/build", "arn"), synth.ref("delivery/release/project", "arn")],
+    } in pipeline
+    actions = [a for s in pipeline for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])]
+    assert not [a for a in actions if a.startswith(("ecs:", "iam:", "application-autoscaling:"))]
+    assert "*" not in {json.dumps(s["Resource"]) for s in pipeline}
     login, push = _statements(synth, "push-images")
     assert login["Resource"] == "*" and login["Action"] == "ecr:GetAuthorizationToken"
     assert push["Resource"] == synth.ref("registry/repository", "arn") and "ecr:PutImage" in push["Action"]
+    assert "ecr:DescribeImages" in push["Action"]  # the build skips a tag that is already there
     build = _statements(synth, "build-artifacts-and-logs")
     assert "*" not in {json.dumps(s["Resource"]) for s in build}
+
+
+def test_release_role_may_exactly_deploy_this_service(each_env: tuple) -> None:
+    config, synth = each_env
+    role = synth.by_path("delivery/release/role")
+    assert role["name"].startswith("healthtech-release-role-")
+    assert json.loads(role["assume_role_policy"])["Statement"][0]["Principal"] == {"Service": "codebuild.amazonaws.com"}
+    region, account = config.region, synth.ref("context/caller", "account_id")
+    partition = synth.ref("context/partition", "partition")
+    family = synth.ref("compute/task", "family")
+    assert _statements(synth, "release-to-ecs") == [
+        {
+            "Effect": "Allow",
+            "Action": ["ecs:DescribeServices", "ecs:UpdateService"],
+            "Resource": synth.ref("compute/service", "id"),
+        },
+        {
+            "Sid": "EcsTaskDefinitionsHaveNoResourceLevelPermission",
+            "Effect": "Allow",
+            "Action": ["ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"],
+            "Resource": "*",
+        },
+        {
+            "Effect": "Allow",
+            "Action": "ecs:TagResource",
+            "Resource": f"arn:{partition}:ecs:{region}:{account}:task-definition/{family}:*",
+            "Condition": {"StringEquals": {"ecs:CreateAction": "RegisterTaskDefinition"}},
+        },
+        {
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": [synth.ref("identity/task-role", "arn"), synth.ref("identity/execution-role", "arn")],
+            "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+        },
+        {
+            "Effect": "Allow",
+            "Action": "application-autoscaling:RegisterScalableTarget",
+            "Resource": synth.ref("compute/scalable-target", "arn"),
+            "Condition": {
+                "StringEquals": {
+                    "application-autoscaling:service-namespace": "ecs",
+                    "application-autoscaling:scalable-dimension": "ecs:service:DesiredCount",
+                }
+            },
+        },
+        {
+            "Sid": "DescribeScalableTargetsHasNoResourceLevelPermission",
+            "Effect": "Allow",
+            "Action": "application-autoscaling:DescribeScalableTargets",
+            "Resource": "*",
+        },
+        {
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": f"{synth.ref('delivery/release/log-group', 'arn')}:log-stream:*",
+        },
+        {
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:GetObjectVersion"],
+            "Resource": f"{synth.ref('delivery/artifacts/bucket', 'arn')}/healthtech-pipeline-*",
+        },
+        {
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:DescribeKey"],
+            "Resource": synth.ref("encryption/s3/key", "arn"),
+        },
+    ]
+
+
+def test_release_project_embeds_the_script_and_the_pinned_boto3_and_reads_the_template_arn(
+    each_env: tuple,
+) -> None:
+    config, synth = each_env
+    project = synth.by_path("delivery/release/project")
+    assert project["name"] == f"healthtech-release-{config.name}"
+    assert project["service_role"] == synth.ref("delivery/release/role", "arn")
+    assert project["encryption_key"] == synth.ref("encryption/s3/key", "arn")
+    env = project["environment"]
+    assert env["privileged_mode"] is False
+    assert {v["name"]: v["value"] for v in env["environment_variable"]} == {
+        "CLUSTER_NAME": synth.ref("compute/cluster", "name"),
+        "SERVICE_NAME": synth.ref("compute/service", "name"),
+        # Every apply that changes the template updates the project, so the next release carries it.
+        "TEMPLATE_TASK_DEFINITION": synth.ref("compute/task", "arn"),
+        "CONTAINER_NAME": "app",
+        "DESIRED_COUNT": str(config.compute.desired_count),
+        "MIN_CAPACITY": str(config.compute.min_capacity),
+        "RELEASE_TIMEOUT_SECONDS": str(config.delivery.release_timeout_minutes * 60),
+    }
+    assert project["logs_config"]["cloudwatch_logs"]["group_name"] == synth.ref("delivery/release/log-group", "name")
+    assert project["source"]["buildspec"] == release_buildspec().replace("${", "$${").replace("%{", "%%{")
+    spec = yaml.safe_load(release_buildspec())
+    install, build = spec["phases"]["install"]["commands"], spec["phases"]["build"]["commands"]
+    assert RELEASE_SCRIPT.read_text() in build[0] and build[0].startswith("cat > /tmp/release.py <<'RELEASE_PY'")
+    lock = json.loads(PIPFILE_LOCK.read_text())["develop"]
+    for name in ("boto3", "botocore", "jmespath", "s3transfer", "python-dateutil", "six", "urllib3"):
+        pin = f"{name}{lock[name]['version']} " + " ".join(f"--hash={h}" for h in lock[name]["hashes"])
+        assert pin in install[1].splitlines()
+    assert "pip install --quiet --no-deps --require-hashes -r /tmp/release-requirements.txt" in install[3]
+
+
+def test_the_reference_application_seeds_the_source_once(each_env: tuple, tmp_path: Path) -> None:
+    config, synth = each_env
+    seed = synth.by_path("delivery/source-seed")
+    assert seed["bucket"] == synth.ref("delivery/artifacts/bucket", "id")
+    assert seed["key"] == config.delivery.source_object_key
+    assert seed["kms_key_id"] == synth.ref("encryption/s3/key", "arn")
+    # Created once: a team's later uploads to the key are never overwritten by an apply.
+    assert seed["lifecycle"] == {"ignore_changes": ["source", "source_hash", "content_type"]}
+    archive = seed_archive()
+    assert seed["source_hash"] == file_sha256(archive) and seed["source"].endswith(archive.name)
+    with zipfile.ZipFile(archive) as opened:
+        names = opened.namelist()
+    assert "Dockerfile" in names and "server.py" in names and not [n for n in names if "__pycache__" in n]
+    assert seed_archive(out_dir=tmp_path).read_bytes() == archive.read_bytes()  # deterministic
+
+
+def test_no_seed_where_the_source_is_not_ours(tmp_path: Path) -> None:
+    config = dataclasses.replace(
+        ENVIRONMENTS["dev"], delivery=dataclasses.replace(ENVIRONMENTS["dev"].delivery, seed_source=False)
+    )
+    synth = Synth(PlatformStack(cdktf.App(outdir=str(tmp_path)), config))
+    assert not synth.resources("aws_s3_object")
+    assert synth.by_path("delivery/pipeline")["depends_on"] == [synth.address("compute/scalable-target")]
 
 
 def test_outputs_keep_the_original_names(each_env: tuple) -> None:
@@ -179,9 +297,13 @@ def test_buildspec_commands_run_and_tag_the_image_with_the_source_revision(tmp_p
     for tool in ("docker", "aws"):
         stub = bin_dir / tool
         # `docker login` drains the password from the pipe as the real one does (else aws gets SIGPIPE).
+        # describe-images answers as ECR does for a missing tag unless IMAGE_EXISTS is set.
         stub.write_text(
-            f'#!/bin/sh\necho "{tool} $*" >> "$CALLS"\n[ "$1" = ecr ] && echo token\n'
-            '[ "$1" = login ] && cat > /dev/null\nexit 0\n'
+            f'#!/bin/sh\necho "{tool} $*" >> "$CALLS"\n'
+            'if [ "$2" = describe-images ]; then [ -n "$IMAGE_EXISTS" ] && exit 0\n'
+            '  echo "An error occurred (ImageNotFoundException) when calling the DescribeImages operation" >&2\n'
+            "  exit 254\nfi\n"
+            '[ "$1" = ecr ] && echo token\n[ "$1" = login ] && cat > /dev/null\nexit 0\n'
         )
         stub.chmod(0o755)
     spec = yaml.safe_load(BUILDSPEC.read_text())
@@ -198,11 +320,23 @@ def test_buildspec_commands_run_and_tag_the_image_with_the_source_revision(tmp_p
     image = f"{env['REPOSITORY_URI']}:3f2c1a9e8b7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b"
     assert json.loads((tmp_path / "imagedefinitions.json").read_text()) == [{"name": "app", "imageUri": image}]
     calls = (tmp_path / "calls").read_text().splitlines()
-    assert sorted(calls[:2]) == [  # the two ends of one pipe: either may log first
+    lookup = "aws ecr describe-images --repository-name healthtech-dev --image-ids imageTag=" + image.split(":")[-1]
+    assert calls[0] == lookup
+    assert sorted(calls[1:3]) == [  # the two ends of one pipe: either may log first
         "aws ecr get-login-password --region eu-south-1",
         "docker login --username AWS --password-stdin 123456789012.dkr.ecr.eu-south-1.amazonaws.com",
     ]
-    assert calls[2:] == [f"docker build --pull --tag {image} .", f"docker push {image}"]
+    assert calls[3:] == [f"docker build --pull --tag {image} .", f"docker push {image}"]
+    # A re-run of the same revision: the tag is there (and immutable), so no build or push, same image.
+    (tmp_path / "calls").unlink()
+    (tmp_path / "imagedefinitions.json").unlink()
+    subprocess.run(["bash", "-c", script], cwd=tmp_path, env={**env, "IMAGE_EXISTS": "1"}, check=True)
+    assert (tmp_path / "calls").read_text().splitlines() == [lookup]
+    assert json.loads((tmp_path / "imagedefinitions.json").read_text()) == [{"name": "app", "imageUri": image}]
+    # Any other lookup error stops the build instead of guessing.
+    (tmp_path / "bin" / "aws").write_text("#!/bin/sh\necho AccessDeniedException >&2\nexit 254\n")
+    denied = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert denied.returncode != 0 and "AccessDeniedException" in denied.stderr
     del env["CODEBUILD_RESOLVED_SOURCE_VERSION"]  # no revision: the build stops instead of pushing "latest"
     failed = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert failed.returncode != 0 and "no source revision" in failed.stderr
@@ -235,3 +369,12 @@ def test_a_codestar_source_releases_pushes_to_the_configured_branch(tmp_path: Pa
     assert not synth.resources("aws_s3_bucket_notification")
     rules = [r["name"] for r in synth.resources("aws_cloudwatch_event_rule").values()]
     assert rules == ["healthtech-pipeline-failed-staging"]
+
+
+def test_release_buildspec_here_documents_write_the_script_and_the_pins_byte_for_byte(tmp_path: Path) -> None:
+    spec = yaml.safe_load(release_buildspec())
+    writes = [spec["phases"]["install"]["commands"][1], spec["phases"]["build"]["commands"][0]]
+    script = "\n".join(c.replace("/tmp/", f"{tmp_path}/") for c in writes)
+    subprocess.run(["bash", "-euo", "pipefail", "-c", script], check=True)
+    assert (tmp_path / "release.py").read_text() == RELEASE_SCRIPT.read_text()
+    assert (tmp_path / "release-requirements.txt").read_text() == release_requirements()

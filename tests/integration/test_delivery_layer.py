@@ -29,9 +29,10 @@ def test_pipeline_runs_source_build_deploy_with_an_encrypted_artifact_store(depl
     assert source["configuration"]["S3ObjectKey"] == out["SourceObjectKey"]
     assert source["configuration"]["PollForSourceChanges"] == "false"
     assert build["configuration"] == {"ProjectName": out["BuildProjectName"]}
-    assert deploy["actionTypeId"]["provider"] == "ECS"
-    assert deploy["configuration"]["ClusterName"] == out["ECSClusterName"]
-    assert deploy["configuration"]["ServiceName"] == out["ECSServiceName"]
+    # The release project (delivery/release.py), not the ECS deploy action.
+    assert deploy["actionTypeId"]["provider"] == "CodeBuild"
+    assert deploy["configuration"] == {"ProjectName": "healthtech-release-dev"}
+    assert deploy["inputArtifacts"] == [{"name": "image"}]
 
 
 def test_build_project_is_encrypted_logged_and_carries_no_credentials(deployment: Deployment) -> None:
@@ -46,6 +47,19 @@ def test_build_project_is_encrypted_logged_and_carries_no_credentials(deployment
     }
     assert project["logsConfig"]["cloudWatchLogs"]["groupName"] == "/healthtech/dev/build"
     assert project["source"]["type"] == "CODEPIPELINE" and "imagedefinitions.json" in project["source"]["buildspec"]
+
+
+def test_release_project_reads_the_template_arn_and_runs_unprivileged(deployment: Deployment) -> None:
+    codebuild, ecs, out = deployment.client("codebuild"), deployment.client("ecs"), deployment.outputs
+    (project,) = codebuild.batch_get_projects(names=["healthtech-release-dev"])["projects"]
+    env = project["environment"]
+    assert env["privilegedMode"] is False
+    variables = {v["name"]: v["value"] for v in env["environmentVariables"]}
+    template = ecs.describe_task_definition(taskDefinition="healthtech-task-dev")["taskDefinition"]
+    assert variables["TEMPLATE_TASK_DEFINITION"] == template["taskDefinitionArn"]
+    assert (variables["CLUSTER_NAME"], variables["SERVICE_NAME"]) == (out["ECSClusterName"], out["ECSServiceName"])
+    assert project["serviceRole"].endswith(":role/healthtech-release-role-dev")
+    assert project["logsConfig"]["cloudWatchLogs"]["groupName"] == "/healthtech/dev/release"
 
 
 def test_artifact_bucket_is_kms_encrypted_versioned_tls_only_and_notifies_eventbridge(deployment: Deployment) -> None:

@@ -46,6 +46,7 @@ RULES: dict[str, KeyRule] = {
         ("encryption_configuration.kms_key",), {"encryption_configuration.encryption_type": "KMS"}
     ),
     "aws_codebuild_project": KeyRule(("encryption_key",)),
+    "aws_s3_object": KeyRule(("kms_key_id",)),
     "aws_codepipeline": KeyRule(("artifact_store.encryption_key.id",), {"artifact_store.encryption_key.type": "KMS"}),
     "aws_s3_bucket_server_side_encryption_configuration": KeyRule(
         ("rule.apply_server_side_encryption_by_default.kms_master_key_id",),

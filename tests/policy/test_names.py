@@ -61,6 +61,7 @@ UNNAMED: dict[str, str] = {
     "aws_iam_role_policy_attachment": _ATTACHMENT,
     "aws_iam_role_policy": "inline policy: its name is scoped to its role, which is named",
     "aws_appautoscaling_target": "identified by the ECS service it scales (service/{cluster}/{service})",
+    "aws_s3_object": "an object in a named bucket, identified by its key (delivery.source_object_key)",
     "aws_ecs_cluster_capacity_providers": _ATTACHMENT,
     "aws_ecr_lifecycle_policy": _ATTACHMENT,
     "aws_lb_listener": "identified by its load balancer and port",

@@ -26,6 +26,8 @@ NOT_STATEFUL: dict[str, str] = {
     "aws_cloudwatch_event_rule": "force_destroy removes managed rules of the rule, no data",
     "aws_cloudwatch_event_target": "force_destroy removes managed targets, no data",
     "aws_ecs_service": "force_delete stops tasks; the service holds no data",
+    "aws_s3_object": "the seeded source archive, a copy of this repository's app/; force_destroy concerns "
+    "Object Lock only, which the artifact bucket does not use",
 }
 # Arguments only a type that holds state (or protects it) has; an unknown type with one fails closed.
 STATE_TELLTALES = frozenset(

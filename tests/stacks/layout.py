@@ -37,6 +37,35 @@ def without_metadata(value: Any) -> Any:
     return out
 
 
+# What the release path (issue 13) changed on purpose since the previous layout, by construct path: a new
+# resource, or one updated in place; the upgrade plan (tests/integration/test_upgrade.py) replaces none.
+RELEASE_PATH_CHANGES: dict[str, tuple[str, str]] = {
+    "compute/scalable-target": ("changed", "created at min 0, minimum ignored: a deployed one keeps its own"),
+    "compute/service": ("changed", "created at 0 tasks, desired_count ignored (as before): no change"),
+    "delivery/build": ("changed", "the buildspec skips the build and push of a tag that is already there"),
+    "delivery/pipeline": ("changed", "Deploy is the release project; it depends on the seeded source"),
+    "delivery/pipeline-role": ("changed", "its description: it no longer deploys to ECS itself"),
+    "delivery/pipeline-policy": ("changed", "no ECS or PassRole; starts the release project"),
+    "registry/push-images-build-role": ("changed", "ecr:DescribeImages, to find an existing tag"),
+    "delivery/release/log-group": ("added", "the release project's logs"),
+    "delivery/release/project": ("added", "the release project (delivery/release.py)"),
+    "delivery/release/role": ("added", "its role"),
+    "delivery/release/policy": ("added", "its policy"),
+    "delivery/source-seed": ("added", "the reference application as the first source archive"),
+}
+
+
+def release_path_addresses(doc: dict[str, Any], state: str) -> list[str]:
+    """Addresses in ``doc`` of the RELEASE_PATH_CHANGES entries in ``state`` (``added`` or ``changed``)."""
+    prefixes = {path.replace("/", "_") for path, (s, _) in RELEASE_PATH_CHANGES.items() if s == state}
+    return sorted(
+        f"{tf_type}.{logical_id}"
+        for tf_type, by_id in doc.get("resource", {}).items()
+        for logical_id in by_id
+        if logical_id.rsplit("_", 1)[0] in prefixes
+    )
+
+
 def previous(environment: str) -> dict[str, Any]:
     loaded: dict[str, Any] = json.loads((PREVIOUS_LAYOUT / f"{environment}.tf.json").read_text())
     return loaded

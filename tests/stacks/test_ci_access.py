@@ -205,6 +205,15 @@ def test_the_plan_role_heads_only_the_platforms_buckets(doc: dict[str, Any]) -> 
     assert head["Resource"] == "arn:${data.aws_partition.context_partition_B73F2326.partition}:s3:::healthtech-*"
 
 
+def test_the_plan_role_reads_only_the_seeded_source_archives(doc: dict[str, Any]) -> None:
+    # A refresh of the seed object (aws_s3_object) heads it and reads its tags; no other object is read.
+    head = _policy(doc, "healthtech-ci-plan")["HeadSourceSeeds"]
+    assert head["Action"] == ["s3:GetObject", "s3:GetObjectTagging"]
+    assert head["Resource"] == (
+        "arn:${data.aws_partition.context_partition_B73F2326.partition}:s3:::healthtech-artifacts-*/source/app.zip"
+    )
+
+
 def test_every_role_policy_fits_iams_inline_limit(doc: dict[str, Any]) -> None:
     # IAM: a role's inline policies may hold 10,240 characters in all, whitespace not counted; tokens stand
     # for a 12-digit account id or "aws-us-gov" at most.

@@ -17,6 +17,12 @@ from tests.conftest import Synth
 REGION = "eu-south-1"
 
 
+OWNED_OUTSIDE_THE_APPLY = {
+    "compute/scalable-target": ("min_capacity",),
+    "delivery/source-seed": ("source", "source_hash", "content_type"),
+}
+
+
 def _local_dev(tmp_path: Any) -> dict[str, Any]:
     app = cdktf.App(outdir=str(tmp_path))
     stack = PlatformStack(app, ENVIRONMENTS["dev"], local=LocalEndpoint(url="http://127.0.0.1:5055"))
@@ -44,6 +50,9 @@ def test_local_stack_ignores_exactly_the_listed_attributes_and_real_stacks_ignor
         "task_definition",
         *expected[(ecs_service[0], ecs_service[1])],
     )
+    for path, attributes in OWNED_OUTSIDE_THE_APPLY.items():
+        tf_type, name = dev.address(path).split(".")
+        expected[(tf_type, name)] = attributes
     assert ignoring == expected
     assert local["provider"]["aws"][0]["endpoints"][0]["rds"] == "http://127.0.0.1:5055"
     for synth in synths.values():
@@ -54,8 +63,11 @@ def test_local_stack_ignores_exactly_the_listed_attributes_and_real_stacks_ignor
             for r in resources.values()
             if "ignore_changes" in r.get("lifecycle", {})
         }
-        # Only what the components ignore on purpose (autoscaling owns the count, the pipeline the revision).
-        assert ignored == {("aws_ecs_service", ("desired_count", "task_definition"))}
+        # Only what the components ignore on purpose (autoscaling owns the count, the release the revision
+        # and the minimum, the team's uploads the source archive).
+        assert ignored == {
+            (synth.address(path).split(".")[0], attributes) for path, attributes in OWNED_OUTSIDE_THE_APPLY.items()
+        } | {("aws_ecs_service", ("desired_count", "task_definition"))}
 
 
 @mock_aws

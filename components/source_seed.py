@@ -1,0 +1,81 @@
+"""The first source archive: this repository's ``app/`` (the reference application), uploaded by Terraform.
+
+CodePipeline starts a run when a pipeline is created; with the S3 source and nothing uploaded, that run
+failed at Source, and the first deploy needed a hand step. The stack uploads a zip of ``app/`` (it has a
+Dockerfile and keeps the platform's contract, app/README.md) to the source key before the pipeline is
+created, so that run builds and releases it and the environment ends its first deploy healthy.
+
+The object is created once and then ignored (``ignore_changes`` on its content): the source key belongs
+to the team's releases after that, and an apply must never replace their application with the reference
+one. A change to ``app/`` is released by uploading it like any other source. The archive is built
+deterministically (sorted names, fixed timestamps and modes, no bytecode), so its hash changes only when
+``app/``'s files do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+from cdktf import AssetType, TerraformAsset
+from cdktf_cdktf_provider_aws.s3_object import S3Object
+from constructs import Construct
+
+from components.encryption import EncryptionKey
+
+APP_DIR = Path(__file__).resolve().parent.parent / "app"
+_SKIPPED_PARTS = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
+_FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can hold
+
+
+def archive_files(app_dir: Path = APP_DIR) -> list[Path]:
+    """The files that go into the archive, relative to ``app_dir``, sorted."""
+    return sorted(
+        p.relative_to(app_dir)
+        for p in app_dir.rglob("*")
+        if p.is_file() and not _SKIPPED_PARTS & set(p.relative_to(app_dir).parts) and p.suffix != ".pyc"
+    )
+
+
+def seed_archive(app_dir: Path = APP_DIR, out_dir: Path | None = None) -> Path:
+    """Zip ``app_dir``'s files at the archive's root (where the buildspec runs ``docker build .``)."""
+    out_dir = out_dir or Path(tempfile.gettempdir()) / "healthtech-source-seed"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    for name in archive_files(app_dir):
+        digest.update(name.as_posix().encode() + b"\0" + (app_dir / name).read_bytes() + b"\0")
+    path = out_dir / f"app-{digest.hexdigest()[:16]}.zip"
+    if not path.exists():
+        partial = path.with_suffix(f".{os.getpid()}.part")  # concurrent synths never share a half-written file
+        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for name in archive_files(app_dir):
+                info = zipfile.ZipInfo(name.as_posix(), date_time=_FIXED_TIME)
+                info.external_attr = 0o644 << 16
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, (app_dir / name).read_bytes())
+        partial.replace(path)
+    return path
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def seed_source(scope: Construct, id: str, *, bucket: str, key: str, kms_key: EncryptionKey) -> S3Object:
+    """Upload the reference application's archive to ``bucket``/``key`` once (see the module docstring)."""
+    archive = seed_archive()
+    asset = TerraformAsset(scope, f"{id}-archive", path=str(archive), type=AssetType.FILE)
+    return S3Object(
+        scope,
+        id,
+        bucket=bucket,
+        key=key,
+        source=asset.path,
+        source_hash=file_sha256(archive),
+        content_type="application/zip",
+        kms_key_id=kms_key.arn,
+        lifecycle={"ignore_changes": ["source", "source_hash", "content_type"]},
+    )
