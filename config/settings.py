@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
+from config.bounds import bounded
+
 
 @dataclass(frozen=True, kw_only=True)
 class NetworkSettings:
@@ -28,7 +30,7 @@ class NetworkSettings:
     """One per Availability Zone, inside ``vpc_cidr``; hosts ECS tasks, RDS and EFS."""
     nat_gateway_per_az: bool = True
     """True: one NAT gateway per AZ (an AZ outage keeps egress). False: one shared NAT (cheaper)."""
-    app_port: int = 8080
+    app_port: int = field(default=8080, metadata=bounded(1024, 65535, "non-root containers cannot bind lower"))
     """Port the application containers listen on; the ALB reaches the ECS tier on it alone."""
     flow_log_max_aggregation_seconds: int = 600
     """VPC flow log aggregation interval: 60 or 600 seconds."""
@@ -38,8 +40,8 @@ class NetworkSettings:
 class EncryptionSettings:
     """Customer-managed KMS keys (one per purpose). Rotation is always on and not a setting."""
 
-    key_deletion_window_days: int = 30
-    """Waiting period before a destroyed key is deleted: 7 to 30 days."""
+    key_deletion_window_days: int = field(default=30, metadata=bounded(7, 30, "AWS KMS"))
+    """Waiting period before a destroyed key is deleted."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,14 +53,14 @@ class DatabaseSettings:
     """PostgreSQL major version; with minor upgrades on, RDS keeps the newest 16.x and Terraform sees no drift."""
     instance_class: str = "db.t4g.medium"
     """A current-generation class, medium or larger (Performance Insights needs it)."""
-    allocated_storage_gb: int = 50
-    """Initial gp3 storage, 20 to 65536 GiB."""
+    allocated_storage_gb: int = field(default=50, metadata=bounded(20, 65536, "gp3"))
+    """Initial gp3 storage in GiB."""
     max_allocated_storage_gb: int = 200
     """Ceiling for storage autoscaling; at least ``allocated_storage_gb``."""
     multi_az: bool = True
     """Synchronous standby in the second AZ; dev turns it off to halve the cost."""
-    backup_retention_days: int = 14
-    """Automated backups kept 1 to 35 days (HIPAA contingency plan, 164.308(a)(7))."""
+    backup_retention_days: int = field(default=14, metadata=bounded(1, 35, "RDS"))
+    """Automated backups kept this many days (HIPAA contingency plan, 164.308(a)(7))."""
     backup_window: str = "02:00-02:30"
     """Daily UTC backup window, ``hh:mm-hh:mm``, at least 30 minutes, not overlapping maintenance."""
     maintenance_window: str = "sun:03:00-sun:04:00"
@@ -94,9 +96,9 @@ class FileStorageSettings:
     """When files not read move to Infrequent Access (AFTER_1_DAY ... AFTER_365_DAYS)."""
     throughput_mode: ThroughputMode = ThroughputMode.ELASTIC
     """See :class:`ThroughputMode`."""
-    posix_uid: int = 1000
+    posix_uid: int = field(default=1000, metadata=bounded(1, 4_294_967_294, "0 is root"))
     """User id the application runs as; owner of the access point's root directory."""
-    posix_gid: int = 1000
+    posix_gid: int = field(default=1000, metadata=bounded(1, 4_294_967_294, "0 is root"))
     """Group id the application runs as."""
     root_directory: str = "/app"
     """Directory the access point exposes as the application's root; created with mode 0750."""
@@ -119,10 +121,10 @@ class ComputeSettings:
     scalable target at 0 and ignores its minimum): a change here takes effect with the next release."""
     max_capacity: int = 6
     """Most tasks autoscaling starts."""
-    cpu_target_percent: int = 60
-    """Average service CPU that target tracking holds (10-90)."""
-    memory_target_percent: int = 75
-    """Average service memory that target tracking holds (10-90)."""
+    cpu_target_percent: int = field(default=60, metadata=bounded(10, 90))
+    """Average service CPU that target tracking holds."""
+    memory_target_percent: int = field(default=75, metadata=bounded(10, 90))
+    """Average service memory that target tracking holds."""
     fargate_spot: bool = False
     """Run most tasks on FARGATE_SPOT (one on FARGATE as a base); for environments that tolerate interruption."""
     container_name: str = "app"
@@ -130,10 +132,10 @@ class ComputeSettings:
     image_tag: str = "bootstrap"
     """Placeholder image tag of Terraform's template task definition, which never runs: each release
     registers the template with the image it built (tagged with the source revision)."""
-    health_check_grace_period_seconds: int = 60
-    """Time a new task has before failing load balancer health checks stops it (0-2147483647)."""
-    ecr_images_kept: int = 30
-    """The repository's lifecycle policy keeps this many most recent images (1-1000)."""
+    health_check_grace_period_seconds: int = field(default=60, metadata=bounded(0, 2_147_483_647, "ECS"))
+    """Time a new task has before failing load balancer health checks stops it."""
+    ecr_images_kept: int = field(default=30, metadata=bounded(1, 1000, "ECR lifecycle policy"))
+    """The repository's lifecycle policy keeps this many most recent images."""
 
 
 class WafAction(StrEnum):
@@ -193,20 +195,20 @@ class LoadBalancerSettings:
     """Path the target group probes on each task."""
     health_check_matcher: str = "200"
     """HTTP codes that count as healthy: ``200``, ``200,204`` or ``200-299``."""
-    health_check_interval_seconds: int = 30
-    """Seconds between probes (5-300)."""
-    healthy_threshold: int = 3
-    """Consecutive successes before a target is healthy (2-10)."""
-    unhealthy_threshold: int = 3
-    """Consecutive failures before a target is unhealthy (2-10)."""
-    deregistration_delay_seconds: int = 30
-    """Seconds in-flight requests get to finish when a task leaves (0-3600)."""
-    idle_timeout_seconds: int = 60
-    """Seconds an idle connection stays open (1-4000)."""
-    access_log_retention_days: int = 365
-    """Days the access-log bucket keeps ALB logs before they expire (1-3650)."""
-    waf_rate_limit_per_5_minutes: int = 2000
-    """Requests one client IP may send in 5 minutes before the web ACL blocks it (100-2000000000)."""
+    health_check_interval_seconds: int = field(default=30, metadata=bounded(5, 300, "ALB"))
+    """Seconds between probes."""
+    healthy_threshold: int = field(default=3, metadata=bounded(2, 10, "ALB"))
+    """Consecutive successes before a target is healthy."""
+    unhealthy_threshold: int = field(default=3, metadata=bounded(2, 10, "ALB"))
+    """Consecutive failures before a target is unhealthy."""
+    deregistration_delay_seconds: int = field(default=30, metadata=bounded(0, 3600, "ALB"))
+    """Seconds in-flight requests get to finish when a task leaves."""
+    idle_timeout_seconds: int = field(default=60, metadata=bounded(1, 4000, "ALB"))
+    """Seconds an idle connection stays open."""
+    access_log_retention_days: int = field(default=365, metadata=bounded(1, 3650))
+    """Days the access-log bucket keeps ALB logs before they expire."""
+    waf_rate_limit_per_5_minutes: int = field(default=2000, metadata=bounded(100, 2_000_000_000, "AWS WAF"))
+    """Requests one client IP may send in 5 minutes before the web ACL blocks it."""
     waf_rule_groups: WafRuleGroupActions = field(default_factory=WafRuleGroupActions)
     """Block or count, per AWS managed rule group; count-first by default (see ``WafRuleGroupActions``)."""
 
@@ -217,23 +219,23 @@ class AlarmThresholds:
 
     period_seconds: int = 300
     """Length of one evaluation period: 60 or a multiple of 60."""
-    evaluation_periods: int = 2
-    """Consecutive breaching periods before the alarm fires (1-10)."""
-    ecs_cpu_percent: int = 85
+    evaluation_periods: int = field(default=2, metadata=bounded(1, 10))
+    """Consecutive breaching periods before the alarm fires."""
+    ecs_cpu_percent: int = field(default=85, metadata=bounded(1, 100))
     """Service average CPU above this (autoscaling should have caught it before)."""
-    ecs_memory_percent: int = 85
+    ecs_memory_percent: int = field(default=85, metadata=bounded(1, 100))
     """Service average memory above this."""
-    rds_cpu_percent: int = 80
+    rds_cpu_percent: int = field(default=80, metadata=bounded(1, 100))
     """Database CPU above this."""
-    rds_connections: int = 100
+    rds_connections: int = field(default=100, metadata=bounded(1))
     """Database connections above this (the original template's DB connections alarm)."""
-    rds_free_storage_gb: int = 10
+    rds_free_storage_gb: int = field(default=10, metadata=bounded(1))
     """Free database storage below this many GiB."""
-    alb_5xx_count: int = 10
+    alb_5xx_count: int = field(default=10, metadata=bounded(1))
     """5xx responses generated by the load balancer itself, per period."""
-    target_5xx_count: int = 10
+    target_5xx_count: int = field(default=10, metadata=bounded(1))
     """5xx responses returned by the application's tasks, per period."""
-    unhealthy_hosts: int = 1
+    unhealthy_hosts: int = field(default=1, metadata=bounded(1))
     """Unhealthy targets at or above this count."""
 
 
@@ -278,12 +280,12 @@ class DeliverySettings:
     """CodeBuild managed image (Docker included; the build runs privileged only to build the image)."""
     build_compute_type: str = "BUILD_GENERAL1_SMALL"
     """CodeBuild compute size: BUILD_GENERAL1_SMALL, _MEDIUM, _LARGE, _XLARGE or _2XLARGE."""
-    build_timeout_minutes: int = 30
-    """A build running longer is stopped (5-480)."""
-    artifact_retention_days: int = 30
-    """Pipeline artifacts expire after this many days (1-3650)."""
-    release_timeout_minutes: int = 30
-    """The Deploy stage fails when the service is not stable on the new revision after this long (5-470)."""
+    build_timeout_minutes: int = field(default=30, metadata=bounded(5, 480, "CodeBuild"))
+    """A build running longer is stopped."""
+    artifact_retention_days: int = field(default=30, metadata=bounded(1, 3650))
+    """Pipeline artifacts expire after this many days."""
+    release_timeout_minutes: int = field(default=30, metadata=bounded(5, 470, "within the build's 480"))
+    """The Deploy stage fails when the service is not stable on the new revision after this long."""
     seed_source: bool = True
     """With the ``s3`` source: upload this repository's ``app/`` (the reference application) as the first
     source archive, so the pipeline's run on creation has something to build and the first deploy ends

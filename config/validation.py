@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from config.account import account_problems, state_bucket
+from config.bounds import bounds_problems
 from config.field_types import type_problems
 from config.naming import Namer, check_name
 from config.settings import EnvironmentConfig, Tier
@@ -103,15 +104,11 @@ def _problems(cfg: EnvironmentConfig, *, local: bool) -> Iterable[str]:
     if mistyped:
         yield from mistyped
         return  # the rules below compare and parse values: with a wrong type they would only fail
+    yield from (f"{env}: {problem}" for problem in bounds_problems(cfg))
     if not REGION.match(cfg.region):
         yield f"{env}: region: {cfg.region!r} is not an AWS region code (e.g. eu-south-1)"
     yield from _name_problems(cfg)
     yield from _network_problems(cfg)
-    if not 7 <= cfg.encryption.key_deletion_window_days <= 30:
-        yield (
-            f"{env}: encryption.key_deletion_window_days: {cfg.encryption.key_deletion_window_days} "
-            "is not allowed; AWS KMS accepts 7 to 30"
-        )
     retention = cfg.observability.log_retention_days
     if retention not in LOG_RETENTION_DAYS:
         yield (
@@ -175,11 +172,6 @@ def _network_problems(cfg: EnvironmentConfig) -> Iterable[str]:
             if a.overlaps(b):
                 yield f"{env}: {b_label} overlaps {a_label}; subnets must not overlap"
 
-    if not 1024 <= net.app_port <= 65535:
-        yield (
-            f"{env}: network.app_port: {net.app_port} is not allowed; use 1024-65535 "
-            "(the containers run as a non-root user, which cannot bind lower ports)"
-        )
     if net.flow_log_max_aggregation_seconds not in (60, 600):
         yield (
             f"{env}: network.flow_log_max_aggregation_seconds: {net.flow_log_max_aggregation_seconds} "

@@ -43,15 +43,11 @@ def _database_problems(cfg: EnvironmentConfig) -> Iterable[str]:
             f"{env}: database.instance_class: {db.instance_class!r} is not allowed; use a current-generation "
             f"class of size medium or larger (e.g. {DB_INSTANCE_CLASS_EXAMPLES})"
         )
-    if not 20 <= db.allocated_storage_gb <= 65536:
-        yield f"{env}: database.allocated_storage_gb: {db.allocated_storage_gb} is not allowed; gp3 takes 20 to 65536"
     if db.max_allocated_storage_gb < db.allocated_storage_gb:
         yield (
             f"{env}: database.max_allocated_storage_gb: {db.max_allocated_storage_gb} is below "
             f"allocated_storage_gb {db.allocated_storage_gb}; it must be at least that"
         )
-    if not 1 <= db.backup_retention_days <= 35:
-        yield f"{env}: database.backup_retention_days: {db.backup_retention_days} is not allowed; RDS keeps 1 to 35"
     backup = DAILY_WINDOW.match(db.backup_window)
     if not backup:
         yield f"{env}: database.backup_window: {db.backup_window!r} is not a UTC window hh:mm-hh:mm (e.g. 02:00-02:30)"
@@ -100,9 +96,6 @@ def _file_storage_problems(cfg: EnvironmentConfig) -> Iterable[str]:
             f"{env}: file_storage.transition_to_ia: {fs.transition_to_ia!r} is not allowed; "
             f"use one of {', '.join(IA_TRANSITIONS)}"
         )
-    for label, value in (("posix_uid", fs.posix_uid), ("posix_gid", fs.posix_gid)):
-        if not 1 <= value <= 4294967294:
-            yield f"{env}: file_storage.{label}: {value} is not allowed; use 1 to 4294967294 (0 is root)"
     if not re.fullmatch(r"(/[A-Za-z0-9_.-]+)+", fs.root_directory):
         yield (
             f"{env}: file_storage.root_directory: {fs.root_directory!r} is not allowed; use an absolute path "
@@ -153,12 +146,6 @@ def _compute_problems(cfg: EnvironmentConfig) -> Iterable[str]:
             f"{env}: compute.desired_count: {c.desired_count} is not allowed; use a count from min_capacity "
             f"{c.min_capacity} to max_capacity {c.max_capacity}"
         )
-    for label, value in (
-        ("cpu_target_percent", c.cpu_target_percent),
-        ("memory_target_percent", c.memory_target_percent),
-    ):
-        if not 10 <= value <= 90:
-            yield f"{env}: compute.{label}: {value} is not allowed; use 10 to 90"
     if not CONTAINER_NAME.match(c.container_name):
         yield (
             f"{env}: compute.container_name: {c.container_name!r} is not allowed; use letters, digits, '_' "
@@ -169,10 +156,6 @@ def _compute_problems(cfg: EnvironmentConfig) -> Iterable[str]:
             f"{env}: compute.image_tag: {c.image_tag!r} is not allowed; use letters, digits, '_', '.' and '-', "
             "at most 128, not starting with '.' or '-'"
         )
-    if not 0 <= c.health_check_grace_period_seconds <= 2147483647:
-        yield f"{env}: compute.health_check_grace_period_seconds: {c.health_check_grace_period_seconds} is negative"
-    if not 1 <= c.ecr_images_kept <= 1000:
-        yield f"{env}: compute.ecr_images_kept: {c.ecr_images_kept} is not allowed; use 1 to 1000"
 
 
 def _load_balancer_problems(cfg: EnvironmentConfig) -> Iterable[str]:
@@ -197,17 +180,6 @@ def _load_balancer_problems(cfg: EnvironmentConfig) -> Iterable[str]:
             f"{env}: load_balancer.health_check_matcher: {lb.health_check_matcher!r} is not allowed; "
             "use HTTP codes such as 200, 200,204 or 200-299"
         )
-    for label, value, low, high in (
-        ("health_check_interval_seconds", lb.health_check_interval_seconds, 5, 300),
-        ("healthy_threshold", lb.healthy_threshold, 2, 10),
-        ("unhealthy_threshold", lb.unhealthy_threshold, 2, 10),
-        ("deregistration_delay_seconds", lb.deregistration_delay_seconds, 0, 3600),
-        ("idle_timeout_seconds", lb.idle_timeout_seconds, 1, 4000),
-        ("access_log_retention_days", lb.access_log_retention_days, 1, 3650),
-        ("waf_rate_limit_per_5_minutes", lb.waf_rate_limit_per_5_minutes, 100, 2_000_000_000),
-    ):
-        if not low <= value <= high:
-            yield f"{env}: load_balancer.{label}: {value} is not allowed; use {low} to {high}"
 
 
 CODEBUILD_COMPUTE_TYPES = (
@@ -247,12 +219,6 @@ def _delivery_problems(cfg: EnvironmentConfig) -> Iterable[str]:
         )
     if not d.build_image.startswith("aws/codebuild/"):
         yield f"{env}: delivery.build_image: {d.build_image!r} is not allowed; use a managed aws/codebuild/ image"
-    if not 5 <= d.build_timeout_minutes <= 480:
-        yield f"{env}: delivery.build_timeout_minutes: {d.build_timeout_minutes} is not allowed; use 5 to 480"
-    if not 5 <= d.release_timeout_minutes <= 470:
-        yield f"{env}: delivery.release_timeout_minutes: {d.release_timeout_minutes} is not allowed; use 5 to 470"
-    if not 1 <= d.artifact_retention_days <= 3650:
-        yield f"{env}: delivery.artifact_retention_days: {d.artifact_retention_days} is not allowed; use 1 to 3650"
 
 
 def _threshold_problems(cfg: EnvironmentConfig) -> Iterable[str]:
@@ -260,24 +226,6 @@ def _threshold_problems(cfg: EnvironmentConfig) -> Iterable[str]:
     t = cfg.observability.thresholds
     if t.period_seconds < 60 or t.period_seconds % 60:
         yield f"{env}: observability.thresholds.period_seconds: {t.period_seconds} is not allowed; use 60 or a multiple"
-    if not 1 <= t.evaluation_periods <= 10:
-        yield f"{env}: observability.thresholds.evaluation_periods: {t.evaluation_periods} is not allowed; use 1 to 10"
-    for label, value in (
-        ("ecs_cpu_percent", t.ecs_cpu_percent),
-        ("ecs_memory_percent", t.ecs_memory_percent),
-        ("rds_cpu_percent", t.rds_cpu_percent),
-    ):
-        if not 1 <= value <= 100:
-            yield f"{env}: observability.thresholds.{label}: {value} is not allowed; use 1 to 100"
-    for label, value in (
-        ("rds_connections", t.rds_connections),
-        ("rds_free_storage_gb", t.rds_free_storage_gb),
-        ("alb_5xx_count", t.alb_5xx_count),
-        ("target_5xx_count", t.target_5xx_count),
-        ("unhealthy_hosts", t.unhealthy_hosts),
-    ):
-        if value < 1:
-            yield f"{env}: observability.thresholds.{label}: {value} is not allowed; use 1 or more"
 
 
 LAYER_CHECKS: tuple[Callable[[EnvironmentConfig], Iterable[str]], ...] = (

@@ -61,7 +61,7 @@ BAD: dict[str, tuple[EnvironmentConfig, str]] = {
     "container name": (compute(container_name="my app"), "compute.container_name: 'my app' is not allowed"),
     "negative grace period": (
         compute(health_check_grace_period_seconds=-1),
-        "compute.health_check_grace_period_seconds: -1 is negative",
+        "compute.health_check_grace_period_seconds: -1 is not allowed; use 0 to 2147483647 (ECS)",
     ),
     "images kept": (compute(ecr_images_kept=0), "compute.ecr_images_kept: 0 is not allowed; use 1 to 1000"),
     "health check path": (lb(health_check_path="health"), "load_balancer.health_check_path: 'health' must be"),

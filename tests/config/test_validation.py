@@ -91,7 +91,10 @@ BAD: dict[str, tuple[EnvironmentConfig, str]] = {
         env(network=net(public_subnet_cidrs=("10.10.0.0/24",))),
         "network.public_subnet_cidrs: ['10.10.0.0/24'] has 1; one per availability zone (2)",
     ),
-    "privileged app port": (env(network=net(app_port=80)), "network.app_port: 80 is not allowed; use 1024-65535"),
+    "privileged app port": (
+        env(network=net(app_port=80)),
+        "network.app_port: 80 is not allowed; use 1024 to 65535 (non-root containers cannot bind lower)",
+    ),
     "flow log interval": (
         env(network=net(flow_log_max_aggregation_seconds=30)),
         "network.flow_log_max_aggregation_seconds: 30 is not allowed; AWS accepts 60 or 600",
@@ -110,7 +113,7 @@ BAD: dict[str, tuple[EnvironmentConfig, str]] = {
     ),
     "key deletion window": (
         env(encryption=dataclasses.replace(DEV.encryption, key_deletion_window_days=3)),
-        "encryption.key_deletion_window_days: 3 is not allowed; AWS KMS accepts 7 to 30",
+        "encryption.key_deletion_window_days: 3 is not allowed; use 7 to 30 (AWS KMS)",
     ),
     "bad state bucket": (
         env(state=dataclasses.replace(DEV.state, bucket="Healthtech_State")),
@@ -130,7 +133,7 @@ BAD: dict[str, tuple[EnvironmentConfig, str]] = {
         db(engine_version="12"),
         "database.engine_version: '12' is not allowed; use a major version",
     ),
-    "no backups": (db(backup_retention_days=0), "database.backup_retention_days: 0 is not allowed; RDS keeps 1 to 35"),
+    "no backups": (db(backup_retention_days=0), "database.backup_retention_days: 0 is not allowed; use 1 to 35 (RDS)"),
     "negative backup retention": (db(backup_retention_days=-7), "database.backup_retention_days: -7 is not allowed"),
     "backup window too short": (
         db(backup_window="02:00-02:10"),
@@ -289,10 +292,10 @@ def test_every_problem_is_reported_at_once() -> None:
         validate(config)
     fields = [p.split(": ")[1] for p in error.value.problems]
     assert fields == [
+        "network.app_port",  # the ranges declared on the fields come first (config/bounds.py)
         "region",
         "network.availability_zones",
         "network.availability_zones",
-        "network.app_port",
         "network.flow_log_max_aggregation_seconds",
     ]
 

@@ -65,4 +65,4 @@ def test_any_private_subnet_outside_the_vpc_is_refused(address: int, prefix: int
 @given(st.integers(min_value=0, max_value=65535).filter(lambda p: not 1024 <= p <= 65535))
 def test_any_privileged_app_port_is_refused(port: int) -> None:
     config = dataclasses.replace(DEV, network=dataclasses.replace(DEV.network, app_port=port))
-    assert f"network.app_port: {port} is not allowed; use 1024-65535" in only_problem(config)
+    assert f"network.app_port: {port} is not allowed; use 1024 to 65535" in only_problem(config)

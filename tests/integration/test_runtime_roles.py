@@ -1,12 +1,13 @@
 """Least privilege proven by execution: each runtime role of the deployed dev stack, with IAM enforced.
 
 For every actor the platform creates a role for (the ECS execution role, the application's task role,
-the CodeBuild build role, the CodePipeline role), the calls that actor makes in AWS are made with the
+the CodeBuild build and release roles, the CodePipeline role), the calls that actor makes in AWS are made with the
 role's own credentials on the local endpoint, each allowed, and calls just outside its scope are
 refused with 403. moto evaluates the roles' identity policies (``/moto-api/reset-auth``; resources
 per tooling/moto_patches_iam.py), not the trust policies (the credentials are issued before IAM is
 enforced; trust is asserted on the JSON in tests/components and tests/policy), not conditions it
-cannot read (``iam:PassedToService``, ``ecs:CreateAction``), and not KMS (moto's S3 and Secrets Manager
+cannot read (``iam:PassedToService``, ``ecs:CreateAction``), not Application Auto Scaling's
+resource-level ``RegisterScalableTarget`` (moto authorizes it on ``*``), and not KMS (moto's S3 and Secrets Manager
 encrypt without asking KMS; key policies and grants are asserted on the JSON).
 
 What no API call can show here: the task role's EFS ``ClientMount``/``ClientWrite`` (made by the EFS
@@ -59,27 +60,34 @@ def _refused(call: Callable[[], Any]) -> bool:
 def roles(deployment: Deployment) -> Iterator[dict[Kind, dict[str, str]]]:
     """Each runtime role's credentials, issued before IAM is enforced; then IAM enforced for the module."""
     iam, sts = deployment.client("iam"), deployment.client("sts")
-    kinds = (Kind.EXECUTION_ROLE, Kind.TASK_ROLE, Kind.BUILD_ROLE, Kind.PIPELINE_ROLE)
+    kinds = (Kind.EXECUTION_ROLE, Kind.TASK_ROLE, Kind.BUILD_ROLE, Kind.PIPELINE_ROLE, Kind.RELEASE_ROLE)
     credentials = {}
     for kind in kinds:
         arn = iam.get_role(RoleName=NAMES.name(kind))["Role"]["Arn"]
         issued = sts.assume_role(RoleArn=arn, RoleSessionName="runtime-roles")["Credentials"]
         credentials[kind] = {k: issued[k] for k in ("AccessKeyId", "SecretAccessKey", "SessionToken")}
-    # What the calls read: an image in the repository, a source archive in the artifact bucket.
+    # What the calls read: an image in the repository (the source archive is the seeded one).
     deployment.client("ecr").put_image(repositoryName=NAMES.name(Kind.ECR), imageManifest=MANIFEST, imageTag=IMAGE_TAG)
-    deployment.client("s3").put_object(Bucket=_artifacts(), Key=DEV.delivery.source_object_key, Body=b"zip")
+    s3 = deployment.client("s3")
+    before = _versions(s3)  # the seeded source archive is Terraform's: it stays
     enforce_iam(deployment.server.url, on=True)
     try:
         yield credentials
     finally:
         enforce_iam(deployment.server.url, on=False)
         # Leave the deployment as Terraform left it: the re-plan and the destroy run after this module.
-        ecr, s3 = deployment.client("ecr"), deployment.client("s3")
-        ecr.batch_delete_image(repositoryName=NAMES.name(Kind.ECR), imageIds=[{"imageTag": IMAGE_TAG}])
-        for version in s3.list_object_versions(Bucket=_artifacts()).get("Versions", []):
-            s3.delete_object(Bucket=_artifacts(), Key=version["Key"], VersionId=version["VersionId"])
-        for marker in s3.list_object_versions(Bucket=_artifacts()).get("DeleteMarkers", []):
-            s3.delete_object(Bucket=_artifacts(), Key=marker["Key"], VersionId=marker["VersionId"])
+        deployment.client("ecr").batch_delete_image(
+            repositoryName=NAMES.name(Kind.ECR), imageIds=[{"imageTag": IMAGE_TAG}]
+        )
+        for key, version in _versions(s3) - before:
+            s3.delete_object(Bucket=_artifacts(), Key=key, VersionId=version)
+
+
+def _versions(s3: Any) -> set[tuple[str, str]]:
+    """(key, version id) of every object version and delete marker in the artifact bucket."""
+    listed = s3.list_object_versions(Bucket=_artifacts())
+    entries = [*listed.get("Versions", []), *listed.get("DeleteMarkers", [])]
+    return {(e["Key"], e["VersionId"]) for e in entries}
 
 
 def _artifacts() -> str:
@@ -147,6 +155,7 @@ def test_the_build_role_pushes_the_image_and_writes_pipeline_artifacts_but_not_i
     prefix = pipeline_artifact_prefix(NAMES.name(Kind.PIPELINE))
     allowed = [
         Call("ecr", "get_authorization_token", {}),
+        Call("ecr", "describe_images", {"repositoryName": repository, "imageIds": [{"imageTag": IMAGE_TAG}]}),
         Call("ecr", "initiate_layer_upload", {"repositoryName": repository}),
         Call("ecr", "put_image", {"repositoryName": repository, "imageManifest": MANIFEST, "imageTag": "rev2"}),
         Call("s3", "put_object", {"Bucket": _artifacts(), "Key": f"{prefix}/image/out.zip", "Body": b"{}"}),
@@ -173,10 +182,37 @@ def test_the_pipeline_role_reads_its_source_and_runs_its_build_only(
         Call("s3", "get_object", {"Bucket": _artifacts(), "Key": DEV.delivery.source_object_key}),
         Call("s3", "put_object", {"Bucket": _artifacts(), "Key": f"{prefix}/source/in.zip", "Body": b"zip"}),
         Call("codebuild", "batch_get_builds", {"ids": [f"{NAMES.name(Kind.BUILD)}:0f1e2d3c"]}),
+        Call("codebuild", "batch_get_builds", {"ids": [f"{NAMES.name(Kind.RELEASE)}:0f1e2d3c"]}),
     ]
     refused = [
+        # The release project deploys; the pipeline only starts it.
+        Call("ecs", "update_service", {"cluster": NAMES.name(Kind.CLUSTER), "service": NAMES.name(Kind.SERVICE)}),
         Call("codebuild", "batch_get_builds", {"ids": ["healthtech-build-staging:0f1e2d3c"]}),
         Call("ecr", "put_image", {"repositoryName": NAMES.name(Kind.ECR), "imageManifest": MANIFEST, "imageTag": "x"}),
         Call("s3", "put_object", {"Bucket": _artifacts(), "Key": DEV.delivery.source_object_key, "Body": b"x"}),
     ]
     _check(deployment, roles[Kind.PIPELINE_ROLE], allowed, refused)
+
+
+def test_the_release_role_reads_the_service_and_template_and_nothing_else(
+    deployment: Deployment, roles: dict[Kind, dict[str, str]]
+) -> None:
+    cluster, service = NAMES.name(Kind.CLUSTER), NAMES.name(Kind.SERVICE)
+    prefix = pipeline_artifact_prefix(NAMES.name(Kind.PIPELINE))
+    allowed = [
+        Call("ecs", "describe_services", {"cluster": cluster, "services": [service]}),
+        Call("ecs", "describe_task_definition", {"taskDefinition": NAMES.name(Kind.TASK)}),
+        Call("application-autoscaling", "describe_scalable_targets", {"ServiceNamespace": "ecs"}),
+        *_stream(Kind.RELEASE_LOG_GROUP, "release/0f1e"),
+    ]
+    refused = [
+        Call("ecs", "update_service", {"cluster": cluster, "service": "healthtech-service-staging"}),
+        Call("s3", "put_object", {"Bucket": _artifacts(), "Key": f"{prefix}/image/x.zip", "Body": b"x"}),
+        Call("ecr", "put_image", {"repositoryName": NAMES.name(Kind.ECR), "imageManifest": MANIFEST, "imageTag": "y"}),
+        *_stream(Kind.BUILD_LOG_GROUP, "not-mine")[:1],
+    ]
+    with_artifact = Call("s3", "get_object", {"Bucket": _artifacts(), "Key": f"{prefix}/image/out.zip"})
+    enforce_iam(deployment.server.url, on=False)
+    deployment.client("s3").put_object(Bucket=_artifacts(), Key=f"{prefix}/image/out.zip", Body=b"{}")
+    enforce_iam(deployment.server.url, on=True)
+    _check(deployment, roles[Kind.RELEASE_ROLE], [*allowed, with_artifact], refused)
