@@ -141,6 +141,7 @@ class DeployScope:
             arn("ecs", f"cluster/{name(Kind.CLUSTER)}"),
             arn("ecs", f"service/{name(Kind.CLUSTER)}/*"),
             arn("ecs", f"task-definition/{name(Kind.TASK)}:*"),
+            arn("ecs", f"task-definition/{name(Kind.MIGRATE_TASK)}:*"),
             arn("rds", f"db:{name(Kind.POSTGRES)}"),
             arn("rds", f"snapshot:{name(Kind.POSTGRES_FINAL)}*"),
             arn("rds", f"subgrp:{name(Kind.DB_SUBNET_GROUP)}"),

@@ -1,13 +1,20 @@
-"""The application on ECS Fargate: cluster, task definition, service and its autoscaling.
+"""The application on ECS Fargate: cluster, task definition, service and its autoscaling, and the
+one-off migration task definition.
 
-The container runs as the non-root application user with a read-only root filesystem, gets the
-database credentials from Secrets Manager through ``secrets`` (never ``environment``), and mounts the
-EFS access point over TLS with IAM authorization. Tasks run in the private subnets without public IPs.
+The container runs as the non-root application user with a read-only root filesystem, logs in to the
+database as its own user (``DB_USER``) with an IAM authentication token its task role signs (no
+password, no secret in the task definition), and mounts the EFS access point over TLS with IAM
+authorization. Tasks run in the private subnets without public IPs.
+
+The migration task (``python -m app.migrate``, same image) is the only one that reads the master
+secret, at run time, with its own task role; a release step runs it with ``ecs:RunTask`` before the
+service rolls (``Compute.migration_task``).
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from cdktf_cdktf_provider_aws.appautoscaling_policy import AppautoscalingPolicy
@@ -37,6 +44,7 @@ from cdktf_cdktf_provider_aws.ecs_task_definition import (
     EcsTaskDefinitionVolumeEfsVolumeConfiguration,
     EcsTaskDefinitionVolumeEfsVolumeConfigurationAuthorizationConfig,
 )
+from cdktf_cdktf_provider_aws.iam_role import IamRole
 from constructs import Construct
 
 from components.connections import HTTPS_PORT, POSTGRES_PORT, Connections, Reachable, Tier
@@ -57,6 +65,26 @@ SCRATCH_PATH = "/tmp"  # the root filesystem is read-only; this task-local volum
 SCALE_IN_COOLDOWN_SECONDS = 300
 CONTAINER_START_PERIOD_MAX = 300
 SCALE_OUT_COOLDOWN_SECONDS = 60
+HEALTH_CHECK_COMMAND = ["CMD", "python", "-m", "app.healthcheck"]  # the image's own Python: no curl, no shell
+MIGRATION_COMMAND = ["python", "-m", "app.migrate"]
+MIGRATION_CONTAINER = "migrate"
+# A migration is a few idempotent SQL statements: the smallest Fargate size.
+MIGRATION_CPU = 256
+MIGRATION_MEMORY_MIB = 512
+
+
+@dataclass(frozen=True, kw_only=True)
+class OneOffTask:
+    """A task definition that a release step starts with ``ecs:RunTask`` (and may pass both roles for),
+    with the network it must run in: the private subnets and the tasks' security group, which reaches
+    PostgreSQL and, through the NAT, Secrets Manager."""
+
+    definition: EcsTaskDefinition
+    task_role: IamRole
+    execution_role: IamRole
+    container_name: str
+    subnet_ids: list[str]
+    security_group_ids: list[str]
 
 
 class Compute(Construct):
@@ -189,7 +217,7 @@ class Compute(Construct):
             # ours again would put the service on the template's placeholder image.
             lifecycle={"ignore_changes": ["desired_count", "task_definition"]},
             # The target group must be attached to a listener before a service can register into it. The
-            # first tasks need the execution role's permissions (image, logs, secret), the EFS mount targets
+            # first tasks need the execution role's permissions (image, logs), the EFS mount targets
             # and the NAT routes, or they fail with ResourceInitializationError and trip the circuit breaker.
             depends_on=[
                 *load_balancer.listeners,
@@ -200,16 +228,83 @@ class Compute(Construct):
             ],
         )
         self._autoscaling(settings, namer)
+        self.migration_task = self._migration_task(config, namer, network, identity, registry, database)
 
     def allow_from(self, peer: Reachable) -> None:
         """Let ``peer`` (the load balancer) reach the tasks on the application port, SG to SG."""
         self.connections.allow_from(peer)
 
+    def _migration_task(
+        self,
+        config: EnvironmentConfig,
+        namer: Namer,
+        network: Network,
+        identity: WorkloadIdentity,
+        registry: ContainerRegistry,
+        database: Database,
+    ) -> OneOffTask:
+        """``python -m app.migrate`` as its own task definition: the application's image, user and
+        read-only root filesystem, its own task role (the only one that may read the master secret),
+        the shared execution role (image pull, logs), no port and no file system."""
+        fs = config.file_storage
+        container = {
+            "name": MIGRATION_CONTAINER,
+            "image": registry.image(config.compute.image_tag),
+            "essential": True,
+            "command": MIGRATION_COMMAND,
+            "user": f"{fs.posix_uid}:{fs.posix_gid}",
+            "privileged": False,
+            "readonlyRootFilesystem": True,
+            "linuxParameters": {"initProcessEnabled": True, "capabilities": {"drop": ["ALL"]}},
+            "mountPoints": [{"sourceVolume": "scratch", "containerPath": SCRATCH_PATH, "readOnly": False}],
+            "environment": [
+                {"name": "AWS_REGION", "value": config.region},
+                {"name": "DB_HOST", "value": database.address},
+                # The ARN, never the value: the task reads the current version at run time.
+                {"name": "DB_MASTER_SECRET_ARN", "value": database.secret_arn},
+                {"name": "DB_NAME", "value": config.database.database_name},
+                {"name": "DB_PORT", "value": str(POSTGRES_PORT)},
+                {"name": "DB_USER", "value": config.database.app_username},
+                {"name": "PGSSLMODE", "value": "verify-full"},
+            ],
+            "logConfiguration": {
+                "logDriver": "awslogs",
+                "options": {
+                    "awslogs-group": self.log_group.name,
+                    "awslogs-region": config.region,
+                    "awslogs-stream-prefix": MIGRATION_CONTAINER,
+                },
+            },
+        }
+        definition = EcsTaskDefinition(
+            self,
+            "migrate-task",
+            family=namer.name(Kind.MIGRATE_TASK),
+            requires_compatibilities=["FARGATE"],
+            network_mode="awsvpc",
+            cpu=str(MIGRATION_CPU),
+            memory=str(MIGRATION_MEMORY_MIB),
+            execution_role_arn=identity.execution_role.arn,
+            task_role_arn=identity.migration_role.arn,
+            runtime_platform=EcsTaskDefinitionRuntimePlatform(
+                operating_system_family="LINUX", cpu_architecture="X86_64"
+            ),
+            container_definitions=json.dumps([container]),
+            volume=[EcsTaskDefinitionVolume(name="scratch")],
+        )
+        return OneOffTask(
+            definition=definition,
+            task_role=identity.migration_role,
+            execution_role=identity.execution_role,
+            container_name=MIGRATION_CONTAINER,
+            subnet_ids=[s.id for s in network.private_subnets],
+            security_group_ids=[self.connections.id],
+        )
+
     def _container(
         self, config: EnvironmentConfig, registry: ContainerRegistry, database: Database, file_storage: FileStorage
     ) -> dict[str, Any]:
         settings, port, fs = config.compute, config.network.app_port, config.file_storage
-        health_path = config.load_balancer.health_check_path
         return {
             "name": settings.container_name,
             "image": registry.image(settings.image_tag),
@@ -223,17 +318,20 @@ class Compute(Construct):
                 {"sourceVolume": "data", "containerPath": DATA_PATH, "readOnly": False},
                 {"sourceVolume": "scratch", "containerPath": SCRATCH_PATH, "readOnly": False},
             ],
+            # No `secrets`: the application logs in as DB_USER with an IAM token its task role signs
+            # (Database.grant_connect), so there is no password to inject.
             "environment": [
+                {"name": "AWS_REGION", "value": config.region},
                 {"name": "DATA_DIR", "value": DATA_PATH},
                 {"name": "DB_HOST", "value": database.address},
                 {"name": "DB_NAME", "value": config.database.database_name},
                 {"name": "DB_PORT", "value": str(POSTGRES_PORT)},
+                {"name": "DB_USER", "value": config.database.app_username},
+                # The target group's path: the server answers it, and the container health check asks it.
+                {"name": "HEALTH_PATH", "value": config.load_balancer.health_check_path},
                 # verify-full: TLS and a host name check against the RDS CA (the server refuses non-TLS anyway).
                 {"name": "PGSSLMODE", "value": "verify-full"},
-            ],
-            "secrets": [
-                {"name": "DB_PASSWORD", "valueFrom": f"{database.secret_arn}:password::"},
-                {"name": "DB_USERNAME", "valueFrom": f"{database.secret_arn}:username::"},
+                {"name": "PORT", "value": str(port)},
             ],
             "logConfiguration": {
                 "logDriver": "awslogs",
@@ -244,7 +342,7 @@ class Compute(Construct):
                 },
             },
             "healthCheck": {
-                "command": ["CMD-SHELL", f"curl -fsS http://localhost:{port}{health_path} || exit 1"],
+                "command": HEALTH_CHECK_COMMAND,
                 "interval": 30,
                 "timeout": 5,
                 "retries": 3,

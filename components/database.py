@@ -66,6 +66,7 @@ class Database(Construct):
     ) -> None:
         super().__init__(scope, id)
         self._secret_key = secret_key
+        self._aws = aws
         self.connections = Connections(
             self,
             "connections",
@@ -211,6 +212,19 @@ class Database(Construct):
     def allow_from(self, peer: Reachable) -> None:
         """Let ``peer`` reach PostgreSQL (5432), SG to SG."""
         self.connections.allow_from(peer)
+
+    def grant_connect(self, role: IamRole, username: str) -> Statement:
+        """Let ``role`` log in as the PostgreSQL user ``username`` with an IAM authentication token, and
+        nothing else: ``rds-db:connect`` on that one user of this instance (RDS user guide, "Creating and
+        using an IAM policy for IAM database access": the resource is
+        ``arn:{partition}:rds-db:{region}:{account}:dbuser:{DbiResourceId}/{user}``). Returns what it attached.
+        """
+        statement = Statement(
+            actions="rds-db:connect",
+            resources=self._aws.arn("rds-db", f"dbuser:{self.instance.resource_id}/{username}"),
+        )
+        grant(self, f"connect-{role.node.id}", role=role, name="connect-to-database", statements=[statement])
+        return statement
 
     def grant_read_secret(self, role: IamRole) -> None:
         """Let ``role`` read the master secret (and decrypt it with its key), nothing else."""

@@ -1,9 +1,11 @@
-"""The application's two ECS roles, created before the layers that grant them access.
+"""The application's ECS roles, created before the layers that grant them access.
 
 The task role is what the application's code runs as; the execution role is what ECS uses to start
-it (pull the image, write logs, fetch secrets). Each starts with no permissions: every layer grants
-exactly what it owns through an intent method (``FileStorage`` grants EFS access to the task role,
-``Database.grant_read_secret`` gives the execution role the master secret).
+it (pull the image, write logs). The migration role is what the one-off ``python -m app.migrate`` task
+runs as. Each starts with no permissions: every layer grants exactly what it owns through an intent
+method (``FileStorage`` grants EFS access to the task role, ``Database.grant_connect`` lets the task
+role log in as the application's database user, ``Database.grant_read_secret`` gives the migration
+role, and only it, the master secret).
 """
 
 from __future__ import annotations
@@ -37,5 +39,14 @@ class WorkloadIdentity(Construct):
             service=ECS_TASKS,
             aws=aws,
             description="ECS agent: image pull, logs and secrets for the application",
+            source_arn=tasks_of_this_account,
+        )
+        self.migration_role = service_role(
+            self,
+            "migrate-role",
+            name=namer.name(Kind.MIGRATE_ROLE),
+            service=ECS_TASKS,
+            aws=aws,
+            description="One-off database migration task: reads the master secret to create the app user",
             source_arn=tasks_of_this_account,
         )

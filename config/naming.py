@@ -100,11 +100,13 @@ class Kind(StrEnum):
     RDS_MONITORING_ROLE = "rds-monitoring-role"
     TASK_ROLE = "task-role"
     EXECUTION_ROLE = "execution-role"
+    MIGRATE_ROLE = "migrate-role"
     EFS = "efs"
     EFS_ACCESS_POINT = "efs-access-point"
     CLUSTER = "cluster"
     SERVICE = "service"
     TASK = "task"
+    MIGRATE_TASK = "migrate"
     APP_LOG_GROUP = "app-log-group"
     ECR = "ecr"
     SCALE_CPU = "scale-cpu"
@@ -183,11 +185,13 @@ NAME_RULES: dict[Kind, NameRule] = {
     Kind.RDS_MONITORING_ROLE: NameRule("IAM role name", 64, pattern=_IAM),
     Kind.TASK_ROLE: NameRule("IAM role name", 64, pattern=_IAM),
     Kind.EXECUTION_ROLE: NameRule("IAM role name", 64, pattern=_IAM),
+    Kind.MIGRATE_ROLE: NameRule("IAM role name", 64, pattern=_IAM),
     Kind.EFS: NameRule("EFS creation token", 64),
     Kind.EFS_ACCESS_POINT: NameRule("EFS access point Name tag", 256),
     Kind.CLUSTER: NameRule("ECS cluster name", 255, pattern=r"^[a-zA-Z0-9_-]+$"),
     Kind.SERVICE: NameRule("ECS service name", 255, pattern=r"^[a-zA-Z0-9_-]+$"),
     Kind.TASK: NameRule("ECS task definition family", 255, pattern=r"^[a-zA-Z0-9_-]+$"),
+    Kind.MIGRATE_TASK: NameRule("ECS task definition family", 255, pattern=r"^[a-zA-Z0-9_-]+$"),
     Kind.APP_LOG_GROUP: NameRule(
         "CloudWatch log group name", 512, pattern=r"^[\w./#-]+$", template="/{project}/{env}/app"
     ),

@@ -76,7 +76,12 @@ class DatabaseSettings:
     database_name: str = "healthtech"
     """Initial database created in the instance."""
     master_username: str = "healthtech_admin"
-    """Master user; its password is generated and rotated by RDS in Secrets Manager, never in code."""
+    """Master user; its password is generated and rotated by RDS in Secrets Manager, never in code. Only
+    the one-off migration task reads it (to create ``app_username``); the application never does."""
+    app_username: str = "healthtech_app"
+    """The application's own PostgreSQL role (``DB_USER``): created by ``python -m app.migrate`` with no
+    password, no DDL rights and ``rds_iam``, so an IAM authentication token is its only way in. A plain
+    lowercase name, not the master's and not one PostgreSQL or RDS reserves."""
 
 
 class ThroughputMode(StrEnum):
@@ -106,8 +111,9 @@ class FileStorageSettings:
 
 @dataclass(frozen=True, kw_only=True)
 class ComputeSettings:
-    """The application on ECS Fargate. Private placement, a read-only non-root container, secrets
-    through ``secrets`` and EFS over TLS with IAM authorization are invariants, not settings."""
+    """The application on ECS Fargate. Private placement, a read-only non-root container, no database
+    password anywhere (IAM database authentication) and EFS over TLS with IAM authorization are
+    invariants, not settings."""
 
     cpu: int = 512
     """Task CPU units: 256, 512, 1024, 2048, 4096, 8192 or 16384."""

@@ -31,6 +31,12 @@ IA_TRANSITIONS = (
     "AFTER_365_DAYS",
 )
 RESERVED_PG_USERS = ("postgres", "rdsadmin", "admin", "root")
+# A plain (unquoted) PostgreSQL role name: what app.migrate creates and what the task role may
+# rds-db:connect as, letter for letter.
+PG_ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+# Roles PostgreSQL and RDS create themselves (pg_* is reserved by PostgreSQL, rds_* and rds*admin by RDS).
+RESERVED_APP_USERS = (*RESERVED_PG_USERS, "public", "rds_iam", "rds_superuser", "rdsrepladmin", "rdstopmgr")
+RESERVED_ROLE_PREFIXES = ("pg_", "rds_")
 
 
 def _database_problems(cfg: EnvironmentConfig) -> Iterable[str]:
@@ -81,10 +87,27 @@ def _database_problems(cfg: EnvironmentConfig) -> Iterable[str]:
             f"{env}: database.master_username: {db.master_username!r} is not allowed; use lowercase letters, "
             f"digits and '_', starting with a letter, and none of {', '.join(RESERVED_PG_USERS)}"
         )
+    yield from _app_user_problems(env, db.app_username, db.master_username)
     if cfg.deletion_protection and not db.final_snapshot:
         yield (
             f"{env}: database.final_snapshot: False is not allowed while deletion_protection is on; a "
             "protected database is also snapshotted on deletion"
+        )
+
+
+def _app_user_problems(env: str, user: str, master: str) -> Iterable[str]:
+    field = f"{env}: database.app_username: {user!r}"
+    if not PG_ROLE_NAME.match(user):
+        yield (
+            f"{field} is not allowed; use a plain PostgreSQL name: lowercase letters, digits and '_', "
+            "starting with a letter or '_', at most 63 (e.g. healthtech_app)"
+        )
+    elif user == master:
+        yield f"{field} is not allowed; it is the master user's name, and the application must log in as its own"
+    elif user in RESERVED_APP_USERS or user.startswith(RESERVED_ROLE_PREFIXES):
+        yield (
+            f"{field} is not allowed; PostgreSQL or RDS reserves it: use none of {', '.join(RESERVED_APP_USERS)} "
+            f"and no name starting with {' or '.join(RESERVED_ROLE_PREFIXES)}"
         )
 
 

@@ -80,8 +80,10 @@ class PlatformStack(TerraformStack):
             log_retention_days=config.observability.log_retention_days,
             adopted=config.adopted,
         )
-        # ECS fetches the secret for the container (`secrets`), so the execution role reads it.
-        self.database.grant_read_secret(self.identity.execution_role)
+        # The application logs in as its own user with IAM tokens; only the one-off migration task, which
+        # creates that user, reads the master secret (at run time, with its own role).
+        self.database.grant_connect(self.identity.task_role, config.database.app_username)
+        self.database.grant_read_secret(self.identity.migration_role)
         self.file_storage = FileStorage(
             self,
             "file-storage",
@@ -231,6 +233,7 @@ class PlatformStack(TerraformStack):
             "RDSInstancePort": (db.port, "PostgreSQL port"),
             "RDSInstanceArn": (db.instance.arn, "RDS instance ARN"),
             "RDSMasterSecretArn": (db.secret_arn, "Secrets Manager secret holding the master credentials"),
+            "RDSAppUsername": (self.config.database.app_username, "Database user the application logs in as (IAM)"),
             "EFSFileSystemId": (fs.file_system.id, "EFS file system ID"),
             "EFSFileSystemArn": (fs.file_system.arn, "EFS file system ARN"),
             "EFSAccessPointId": (fs.access_point.id, "EFS access point for the application"),
@@ -239,6 +242,10 @@ class PlatformStack(TerraformStack):
             "ECSServiceName": (ecs.service.name, "ECS service name"),
             "ECSServiceArn": (ecs.service.id, "ECS service ARN"),
             "ECSTaskDefinitionFamily": (ecs.task_definition.family, "Task definition family the pipeline deploys"),
+            "ECSMigrationTaskDefinitionFamily": (
+                ecs.migration_task.definition.family,
+                "One-off task creating the app's database user and schema (python -m app.migrate)",
+            ),
             "ECSLogGroupName": (ecs.log_group.name, "Log group of the application containers"),
             "LoadBalancerDNS": (lb.dns_name, "DNS name of the internet-facing load balancer"),
             "LoadBalancerArn": (lb.alb.arn, "Load balancer ARN"),

@@ -8,7 +8,7 @@ import pytest
 
 from app.settings import DEFAULT_CA_BUNDLE, ConfigurationError, DatabaseSettings, Settings, load
 
-# What components/compute.py sets today, plus what the README asks the platform to add (PORT, DB_USER).
+# What components/compute.py sets (tests/components/test_compute.py loads the synthesized one too).
 PLATFORM = {
     "PORT": "8080",
     "DATA_DIR": "/mnt/data",

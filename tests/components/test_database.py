@@ -45,15 +45,58 @@ def test_master_password_is_managed_by_rds_with_our_secrets_key_and_never_in_the
     )
 
 
-def test_only_the_execution_role_reads_the_secret_and_decrypts_with_only_the_secrets_key(each_env: tuple) -> None:
+def test_only_the_migration_role_reads_the_secret_and_decrypts_with_only_the_secrets_key(each_env: tuple) -> None:
     _, synth = each_env
     (policy,) = [p for p in synth.resources("aws_iam_role_policy").values() if p["name"] == "read-database-secret"]
-    assert policy["role"] == synth.ref("identity/execution-role")
+    assert policy["role"] == synth.ref("identity/migrate-role")
     read, decrypt = json.loads(policy["policy"])["Statement"]
     assert read["Action"] == ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
     assert read["Resource"] == f"${{{synth.address('database/instance')}.master_user_secret[0].secret_arn}}"
     assert decrypt["Action"] == ["kms:Decrypt", "kms:DescribeKey"]
     assert decrypt["Resource"] == synth.ref("encryption/secrets/key", "arn")
+
+
+READS_SECRET = {"secretsmanager:GetSecretValue", "secretsmanager:*", "*"}
+
+
+def test_no_other_policy_in_the_stack_reads_a_secret(each_env: tuple) -> None:
+    _, synth = each_env
+    readers = {
+        p["role"]
+        for p in synth.resources("aws_iam_role_policy").values()
+        for s in json.loads(p["policy"])["Statement"]
+        if s["Effect"] == "Allow"
+        and {"secretsmanager:GetSecretValue", "secretsmanager:*", "*"} & set(_list(s["Action"]))
+    }
+    assert readers == {synth.ref("identity/migrate-role")}
+
+
+def _list(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else value
+
+
+def test_the_task_role_may_connect_as_the_app_user_of_this_instance_only(each_env: tuple) -> None:
+    config, synth = each_env
+    policy = synth.by_path("database/connect-task-role")
+    assert policy["role"] == synth.ref("identity/task-role") and policy["name"] == "connect-to-database"
+    (connect,) = json.loads(policy["policy"])["Statement"]
+    assert connect == {
+        "Effect": "Allow",
+        "Action": "rds-db:connect",
+        "Resource": (
+            f"arn:{synth.ref('context/partition', 'partition')}:rds-db:{config.region}:"
+            f"{synth.ref('context/caller', 'account_id')}:dbuser:"
+            f"{synth.ref('database/instance', 'resource_id')}/healthtech_app"
+        ),
+    }
+    # No other policy grants rds-db:connect, to anyone.
+    connects = [p for p in synth.resources("aws_iam_role_policy").values() if "rds-db:" in p["policy"]]
+    assert connects == [policy]
+
+
+def test_iam_database_authentication_is_enabled(each_env: tuple) -> None:
+    _, synth = each_env
+    assert synth.has(DbInstance.TF_RESOURCE_TYPE, {"iam_database_authentication_enabled": True})
 
 
 def test_parameter_group_forces_tls_and_logs_connections(each_env: tuple) -> None:

@@ -148,6 +148,26 @@ BAD: dict[str, tuple[EnvironmentConfig, str]] = {
         "database.max_allocated_storage_gb: 50 is below allocated_storage_gb 100",
     ),
     "reserved master user": (db(master_username="postgres"), "database.master_username: 'postgres' is not allowed"),
+    "app user not a plain name": (
+        db(app_username="Healthtech-App"),
+        "database.app_username: 'Healthtech-App' is not allowed; use a plain PostgreSQL name: lowercase letters, "
+        "digits and '_', starting with a letter or '_', at most 63",
+    ),
+    "app user too long": (db(app_username="a" * 64), "database.app_username: '" + "a" * 64 + "' is not allowed"),
+    "app user is the master": (
+        db(app_username="healthtech_admin"),
+        "database.app_username: 'healthtech_admin' is not allowed; it is the master user's name",
+    ),
+    "app user reserved by rds": (
+        db(app_username="rds_iam"),
+        "database.app_username: 'rds_iam' is not allowed; PostgreSQL or RDS reserves it",
+    ),
+    "app user rdsadmin": (db(app_username="rdsadmin"), "database.app_username: 'rdsadmin' is not allowed"),
+    "app user postgres": (db(app_username="postgres"), "database.app_username: 'postgres' is not allowed"),
+    "app user reserved prefix": (
+        db(app_username="pg_app"),
+        "no name starting with pg_ or rds_",
+    ),
     "performance insights retention": (
         db(performance_insights_retention_days=30),
         "database.performance_insights_retention_days: 30 is not allowed; use 7 or a multiple of 31 up to 731",
@@ -246,6 +266,11 @@ def test_bad_setting_is_rejected_naming_the_field(case: str) -> None:
     assert len(error.value.problems) == 1, error.value.problems
     assert expected in error.value.problems[0]
     assert f"environment {config.name!r}" in error.value.problems[0]
+
+
+@pytest.mark.parametrize("user", ["healthtech_app", "_svc", "clinic_app_2", "a" * 63, "rdsapp"])
+def test_a_plain_app_user_other_than_the_master_is_accepted(user: str) -> None:
+    validate(db(app_username=user))
 
 
 def test_a_name_too_long_for_several_resources_names_each_limit() -> None:

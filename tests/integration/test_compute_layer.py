@@ -43,15 +43,31 @@ def test_task_definition_locks_down_the_container_and_mounts_efs_over_tls(deploy
     (container,) = task["containerDefinitions"]
     assert container["readonlyRootFilesystem"] is True and container["user"] == "1000:1000"
     assert container["image"] == f"{out['ECRRepositoryUrl']}:{DEV.compute.image_tag}"
-    assert {s["valueFrom"] for s in container["secrets"]} == {
-        f"{out['RDSMasterSecretArn']}:password::",
-        f"{out['RDSMasterSecretArn']}:username::",
-    }
+    assert not container.get("secrets")  # IAM database authentication: no password to inject
+    env = {e["name"]: e["value"] for e in container["environment"]}
+    assert (env["DB_USER"], env["PORT"], env["AWS_REGION"]) == (out["RDSAppUsername"], "8080", DEV.region)
+    assert container["healthCheck"]["command"] == ["CMD", "python", "-m", "app.healthcheck"]
     assert container["logConfiguration"]["options"]["awslogs-group"] == out["ECSLogGroupName"]
     (efs_volume,) = [v for v in task["volumes"] if "efsVolumeConfiguration" in v]
     efs = efs_volume["efsVolumeConfiguration"]
     assert efs["fileSystemId"] == out["EFSFileSystemId"] and efs["transitEncryption"] == "ENABLED"
     assert efs["authorizationConfig"] == {"accessPointId": out["EFSAccessPointId"], "iam": "ENABLED"}
+
+
+def test_migration_task_runs_app_migrate_as_its_own_role_with_the_secret_arn(deployment: Deployment) -> None:
+    ecs, iam, out = deployment.client("ecs"), deployment.client("iam"), deployment.outputs
+    assert out["ECSMigrationTaskDefinitionFamily"] == "healthtech-migrate-dev"
+    task = ecs.describe_task_definition(taskDefinition=out["ECSMigrationTaskDefinitionFamily"])["taskDefinition"]
+    role = iam.get_role(RoleName="healthtech-migrate-role-dev")["Role"]
+    assert task["taskRoleArn"] == role["Arn"] and task["executionRoleArn"] == out["ECSExecutionRoleArn"]
+    (container,) = task["containerDefinitions"]
+    assert container["command"] == ["python", "-m", "app.migrate"]
+    assert container["readonlyRootFilesystem"] is True and container["user"] == "1000:1000"
+    assert container["image"] == f"{out['ECRRepositoryUrl']}:{DEV.compute.image_tag}"
+    assert not container.get("portMappings") and not container.get("secrets")
+    env = {e["name"]: e["value"] for e in container["environment"]}
+    assert env["DB_MASTER_SECRET_ARN"] == out["RDSMasterSecretArn"] and env["DB_USER"] == out["RDSAppUsername"]
+    assert not [v for v in task["volumes"] if "efsVolumeConfiguration" in v]
 
 
 def test_alb_serves_https_and_redirects_http(deployment: Deployment) -> None:

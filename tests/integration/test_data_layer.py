@@ -36,7 +36,28 @@ def test_postgres_is_encrypted_private_tls_only_with_a_managed_secret(deployment
         "log_connections": "1",
         "log_disconnections": "1",
     }
+    assert db["IAMDatabaseAuthenticationEnabled"] is True
     # Not checkable here: moto accepts Performance Insights but does not store it (README, Local mode).
+
+
+def test_the_app_connects_with_iam_and_only_the_migration_role_reads_the_master_secret(
+    deployment: Deployment,
+) -> None:
+    rds, iam, out = deployment.client("rds"), deployment.client("iam"), deployment.outputs
+    (db,) = rds.describe_db_instances(DBInstanceIdentifier="healthtech-postgres-dev")["DBInstances"]
+
+    def policies(role: str) -> dict[str, list[dict]]:
+        names = iam.list_role_policies(RoleName=role)["PolicyNames"]
+        return {n: iam.get_role_policy(RoleName=role, PolicyName=n)["PolicyDocument"]["Statement"] for n in names}
+
+    (connect,) = policies("healthtech-task-role-dev")["connect-to-database"]
+    assert connect["Action"] == "rds-db:connect"
+    assert connect["Resource"].endswith(
+        f":rds-db:{DEV.region}:{db['DBInstanceArn'].split(':')[4]}:dbuser:{db['DbiResourceId']}/{out['RDSAppUsername']}"
+    )
+    assert "read-database-secret" not in policies("healthtech-execution-role-dev")
+    read, _ = policies("healthtech-migrate-role-dev")["read-database-secret"]
+    assert read["Resource"] == out["RDSMasterSecretArn"]
 
 
 def test_efs_is_encrypted_with_our_key_mounted_in_both_azs_and_tls_only(deployment: Deployment) -> None:

@@ -1,6 +1,8 @@
 """An environment deployed from the previous layout takes today's code without losing a resource: the
-plan over its state moves the security groups and rules (``stacks/previous_layout.py``), destroys and
-replaces nothing, and creates or updates only what the release path added or changed."""
+plan over its state moves the security groups and rules (``stacks/previous_layout.py``), and creates,
+updates or replaces only what was changed on purpose: the release path's resources
+(``RELEASE_PATH_CHANGES``) and the database-user changes of ``INTENDED`` (the one replacement is the
+application's task definition, whose revisions are immutable), both in tests/stacks/layout.py."""
 
 from __future__ import annotations
 
@@ -10,25 +12,28 @@ import pytest
 
 from stacks.previous_layout import MOVED_FROM
 from tests.integration.conftest import Deployment
-from tests.stacks.layout import release_path_addresses
+from tests.stacks.layout import intended_plan, release_path_addresses
 
 pytestmark = pytest.mark.integration
 
 
-def test_upgrade_from_the_previous_layout_destroys_and_replaces_nothing(deployment: Deployment) -> None:
-    """Only the release path's new resources are created and its changed ones updated in place; the
-    service and the scalable target, changed in code (0 tasks, min 0), are no-ops: their values are ignored."""
+def test_upgrade_from_the_previous_layout_destroys_and_replaces_nothing_it_does_not_mean_to(
+    deployment: Deployment,
+) -> None:
     doc = json.loads((deployment.terraform.stack_dir / "cdk.tf.json").read_text())
     changed = {
         c["address"]: c["change"]["actions"]
         for c in deployment.upgrade_plan
         if c["change"]["actions"] not in (["no-op"], ["read"])
     }
-    assert sorted(a for a, actions in changed.items() if actions == ["create"]) == release_path_addresses(doc, "added")
-    updated = sorted(a for a, actions in changed.items() if actions == ["update"])
-    assert set(updated) <= set(release_path_addresses(doc, "changed")), updated
-    assert not [a for a in updated if a.startswith(("aws_ecs_service.", "aws_appautoscaling_target."))]
-    assert {tuple(actions) for actions in changed.values()} <= {("create",), ("update",)}
+    added, updated = set(release_path_addresses(doc, "added")), set(release_path_addresses(doc, "changed"))
+    # The release path: its new resources created, its changed ones updated in place or left as they are;
+    # the service and the scalable target (0 tasks, min 0 in code) are no-ops: those values are ignored.
+    assert {a: changed[a] for a in sorted(added)} == {a: ["create"] for a in sorted(added)}
+    assert all(changed[a] == ["update"] for a in updated if a in changed)
+    assert not [a for a in changed if a.startswith(("aws_ecs_service.", "aws_appautoscaling_target."))]
+    # Everything else is exactly the listed deliberate changes: never the database, a role or a bucket.
+    assert {a: actions for a, actions in changed.items() if a not in added | updated} == intended_plan()
 
 
 def test_upgrade_moves_exactly_the_resources_of_the_moved_blocks(deployment: Deployment) -> None:

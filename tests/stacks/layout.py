@@ -1,5 +1,6 @@
-"""The previous layout (main at 687b424, before components owned their security groups) and how a
-synthesized stack maps back onto it through its ``moved`` blocks.
+"""The previous layout (main at 687b424, before components owned their security groups), how a
+synthesized stack maps back onto it through its ``moved`` blocks, and the deliberate changes since
+(:data:`INTENDED`).
 
 ``previous_layout/{env}.tf.json`` is that layout's real-AWS JSON (cdktf's path metadata removed, the
 compliance annotations kept); ``dev.local.tf.json`` is its local-endpoint dev stack with the endpoint
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -99,14 +101,30 @@ def in_previous_layout(doc: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _state(now: Any, before: Any) -> str:
+    if before is None:
+        return "added"
+    if now is None:
+        return "removed"
+    if isinstance(now, dict) and isinstance(before, dict):
+        changed = sorted(k for k in {*now, *before} if now.get(k) != before.get(k))
+        return f"changed ({', '.join(changed)})"
+    return "changed"
+
+
 def differences(doc: dict[str, Any], environment: str) -> list[str]:
-    """What differs between ``doc`` (mapped back) and the previous layout, one line per address."""
+    """What differs between ``doc`` (mapped back) and the previous layout, one line per address (and per
+    output), naming the attributes that changed."""
     # The top-level comment only indexes the outputs, which are compared themselves.
     now = in_previous_layout(doc)
     before = {k: v for k, v in previous(environment).items() if k != COMMENT}
     found: list[str] = []
     for section in sorted({*now, *before}):
         a, b = now.get(section, {}), before.get(section, {})
+        if section == "output":
+            names = sorted(name for name in {*a, *b} if a.get(name) != b.get(name))
+            found.extend(f"output {name}: {_state(a.get(name), b.get(name))}" for name in names)
+            continue
         if section not in ("resource", "data"):
             if a != b:
                 found.append(f"{section}: differs")
@@ -115,6 +133,71 @@ def differences(doc: dict[str, Any], environment: str) -> list[str]:
             for logical_id in sorted({*a.get(tf_type, {}), *b.get(tf_type, {})}):
                 x, y = a.get(tf_type, {}).get(logical_id), b.get(tf_type, {}).get(logical_id)
                 if x != y:
-                    state = "added" if y is None else "removed" if x is None else "changed"
-                    found.append(f"{section} {tf_type}.{logical_id}: {state}")
+                    found.append(f"{section} {tf_type}.{logical_id}: {_state(x, y)}")
     return found
+
+
+@dataclass(frozen=True)
+class Intended:
+    """A deliberate change since the previous layout: what ``differences`` reports for it, the actions
+    Terraform plans for it over a state deployed from that layout (empty: no-op), and why."""
+
+    difference: str
+    plan: tuple[str, ...]
+    why: str
+
+
+# Deliberate changes to what is deployed since the previous layout, each by address. Everything else must
+# still equal it: a change not listed here fails tests/stacks/test_previous_layout.py, and a plan action
+# not listed here fails tests/integration/test_upgrade.py. Never a database, role or task definition
+# address of the previous layout changes (that would be a destroy and a create).
+_MIGRATE_TASK = "aws_ecs_task_definition.compute_migrate-task_07DD058C"
+_APP_TASK = "aws_ecs_task_definition.compute_task_EC0E96B6"
+_MIGRATE_ROLE = "aws_iam_role.identity_migrate-role_507420DF"
+_CONNECT = "aws_iam_role_policy.database_connect-task-role_58A77A8C"
+_EXECUTION_READS_SECRET = "aws_iam_role_policy.database_read-secret-execution-role_FA9945C0"
+_MIGRATE_READS_SECRET = "aws_iam_role_policy.database_read-secret-migrate-role_6A6AC919"
+_SERVICE = "aws_ecs_service.compute_service_6517EA38"
+INTENDED: dict[str, Intended] = {
+    # Issue 13: the application logs in as its own user with IAM database authentication.
+    _APP_TASK: Intended(
+        f"resource {_APP_TASK}: changed (container_definitions)",
+        ("delete", "create"),
+        "IAM database auth: PORT, DB_USER, AWS_REGION, HEALTH_PATH in, the master secret out, python health "
+        "check; a task definition revision is immutable, so Terraform registers a new one (same family)",
+    ),
+    _SERVICE: Intended(
+        f"resource {_SERVICE}: changed (depends_on)",
+        (),
+        "it no longer waits for the execution role's secret policy, which is gone; depends_on is not state",
+    ),
+    _EXECUTION_READS_SECRET: Intended(
+        f"resource {_EXECUTION_READS_SECRET}: removed",
+        ("delete",),
+        "no container gets the master secret through `secrets` any more",
+    ),
+    _CONNECT: Intended(f"resource {_CONNECT}: added", ("create",), "the task role may rds-db:connect as the app user"),
+    _MIGRATE_ROLE: Intended(f"resource {_MIGRATE_ROLE}: added", ("create",), "the migration task's own role"),
+    _MIGRATE_READS_SECRET: Intended(
+        f"resource {_MIGRATE_READS_SECRET}: added",
+        ("create",),
+        "the migration role, the only reader of the master secret",
+    ),
+    _MIGRATE_TASK: Intended(
+        f"resource {_MIGRATE_TASK}: added", ("create",), "python -m app.migrate, run once per release"
+    ),
+    "ECSMigrationTaskDefinitionFamily": Intended(
+        "output ECSMigrationTaskDefinitionFamily: added", (), "the release step runs it by family"
+    ),
+    "RDSAppUsername": Intended("output RDSAppUsername: added", (), "the user the application logs in as"),
+}
+
+
+def intended_differences() -> list[str]:
+    """The lines ``differences`` reports for :data:`INTENDED`, in its order."""
+    return sorted(i.difference for i in INTENDED.values())
+
+
+def intended_plan() -> dict[str, list[str]]:
+    """Address -> the actions Terraform plans over the previous layout's state, for every resource it touches."""
+    return {address: list(i.plan) for address, i in INTENDED.items() if i.plan}
