@@ -146,6 +146,7 @@ class Release(Construct):
             aws=aws,
             description="CodeBuild: register the task definition revision of a release and deploy it to ECS",
         )
+        migration = compute.migration_task
         variables = {
             "CLUSTER_NAME": compute.cluster.name,
             "SERVICE_NAME": compute.service.name,
@@ -154,6 +155,11 @@ class Release(Construct):
             "DESIRED_COUNT": str(compute_settings.desired_count),
             "MIN_CAPACITY": str(compute_settings.min_capacity),
             "RELEASE_TIMEOUT_SECONDS": str(settings.release_timeout_minutes * 60),
+            # Run before the service moves: the application's database user and schema (delivery/release.py).
+            "MIGRATION_TASK_DEFINITION": migration.definition.arn,
+            "MIGRATION_CONTAINER": migration.container_name,
+            "TASK_SUBNETS": ",".join(migration.subnet_ids),
+            "TASK_SECURITY_GROUPS": ",".join(migration.security_group_ids),
         }
         self.project = CodebuildProject(
             self,
@@ -199,14 +205,24 @@ class Release(Construct):
                 # separately.
                 Statement(
                     actions="ecs:TagResource",
-                    resources=aws.arn("ecs", f"task-definition/{compute.task_definition.family}:*"),
+                    resources=[
+                        aws.arn("ecs", f"task-definition/{compute.task_definition.family}:*"),
+                        aws.arn("ecs", f"task-definition/{migration.definition.family}:*"),
+                    ],
                     condition={"StringEquals": {"ecs:CreateAction": "RegisterTaskDefinition"}},
                 ),
                 Statement(
                     actions="iam:PassRole",
-                    resources=[identity.task_role.arn, identity.execution_role.arn],
+                    resources=[identity.task_role.arn, identity.execution_role.arn, migration.task_role.arn],
                     condition={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
                 ),
+                # The migration: only its own family, only in this cluster; then its task's status.
+                Statement(
+                    actions="ecs:RunTask",
+                    resources=aws.arn("ecs", f"task-definition/{migration.definition.family}:*"),
+                    condition={"ArnEquals": {"ecs:cluster": compute.cluster.arn}},
+                ),
+                Statement(actions="ecs:DescribeTasks", resources=aws.arn("ecs", f"task/{compute.cluster.name}/*")),
                 Statement(
                     actions="application-autoscaling:RegisterScalableTarget",
                     resources=compute.scalable_target.arn,

@@ -20,6 +20,12 @@ Terraform ignores both afterwards: the release owns the minimum, the apply owns 
 policies. A first release that fails puts the count back to 0, so the service does not keep starting
 tasks of the placeholder image.
 
+Migrations first: when ``MIGRATION_TASK_DEFINITION`` is set, the release registers that template with
+the same image, runs it once as a Fargate task in the service's subnets and security group
+(``python -m app.migrate``: the application's database user and schema, the only task that reads the
+master secret) and waits for it to stop with exit code 0 before the service moves; a failed migration
+fails the release with the service untouched.
+
 Runs in CodeBuild with the standard library and boto3 only (pinned with hashes in the buildspec); this
 file is embedded into the release project's buildspec at synth (components/release.py), because the
 pipeline's source is the application, not this repository. ``python release.py`` reads its inputs from
@@ -33,7 +39,8 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +91,66 @@ def render_revision(described: dict[str, Any], container: str, image: str) -> di
     if tags:
         definition["tags"] = tags
     return dict(definition)
+
+
+@dataclass(frozen=True)
+class Migration:
+    """The one-off migration task: its template task definition, its container, where it runs."""
+
+    template: str
+    container: str
+    subnets: Sequence[str]
+    security_groups: Sequence[str]
+
+
+def run_migration(
+    ecs: Any,
+    migration: Migration,
+    *,
+    cluster: str,
+    image: str,
+    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
+    poll_seconds: float = DEFAULT_POLL_SECONDS,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    log: Callable[[str], None] = print,
+) -> str:
+    """Register the migration template with ``image``, run it once and wait for exit code 0; the task's ARN."""
+    described = ecs.describe_task_definition(taskDefinition=migration.template, include=["TAGS"])
+    registered = ecs.register_task_definition(**render_revision(described, migration.container, image))
+    revision: str = registered["taskDefinition"]["taskDefinitionArn"]
+    started = ecs.run_task(
+        cluster=cluster,
+        taskDefinition=revision,
+        count=1,
+        launchType="FARGATE",
+        startedBy="release",
+        networkConfiguration={
+            "awsvpcConfiguration": {
+                "subnets": list(migration.subnets),
+                "securityGroups": list(migration.security_groups),
+                "assignPublicIp": "DISABLED",
+            }
+        },
+    )
+    if started.get("failures") or not started.get("tasks"):
+        raise ReleaseError(f"the migration task did not start: {started.get('failures')}")
+    task: str = started["tasks"][0]["taskArn"]
+    log(f"migration {task} started from {revision}")
+    deadline = clock() + timeout_seconds
+    while True:
+        (described_task,) = ecs.describe_tasks(cluster=cluster, tasks=[task])["tasks"]
+        if described_task.get("lastStatus") == "STOPPED":
+            containers = [c for c in described_task.get("containers", []) if c.get("name") == migration.container]
+            code = containers[0].get("exitCode") if containers else None
+            if code != 0:
+                reason = described_task.get("stoppedReason", "no reason given")
+                raise ReleaseError(f"migration {task} failed (exit code {code}: {reason}); see its log stream")
+            log(f"migration {task} completed")
+            return task
+        if clock() >= deadline:
+            raise ReleaseError(f"migration {task} did not finish in {timeout_seconds}s")
+        sleep(poll_seconds)
 
 
 def scalable_target_id(cluster: str, service: str) -> str:
@@ -165,11 +232,25 @@ def release(
     image: str,
     desired_count: int,
     min_capacity: int,
+    migration: Migration | None = None,
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
     poll_seconds: float = DEFAULT_POLL_SECONDS,
+    sleep: Callable[[float], None] = time.sleep,
     log: Callable[[str], None] = print,
 ) -> str:
-    """Register ``template`` with ``image`` as a new revision, deploy it to ``service``; its ARN."""
+    """Run ``migration`` (if any) with ``image``; register ``template`` with ``image`` as a new revision and
+    deploy it to ``service``; its ARN."""
+    if migration is not None:
+        run_migration(
+            ecs,
+            migration,
+            cluster=cluster,
+            image=image,
+            timeout_seconds=timeout_seconds,
+            poll_seconds=poll_seconds,
+            sleep=sleep,
+            log=log,
+        )
     described = ecs.describe_task_definition(taskDefinition=template, include=["TAGS"])
     registered = ecs.register_task_definition(**render_revision(described, container, image))
     revision: str = registered["taskDefinition"]["taskDefinitionArn"]
@@ -188,6 +269,7 @@ def release(
             revision=revision,
             timeout_seconds=timeout_seconds,
             poll_seconds=poll_seconds,
+            sleep=sleep,
         )
     except ReleaseError:
         if first:  # back to nothing running rather than tasks of the placeholder image
@@ -203,6 +285,18 @@ def _required(name: str) -> str:
     if not value:
         raise ReleaseError(f"environment variable {name} is not set (the release project sets it)")
     return value
+
+
+def _migration() -> Migration | None:
+    template = os.environ.get("MIGRATION_TASK_DEFINITION", "")
+    if not template:
+        return None
+    return Migration(
+        template=template,
+        container=_required("MIGRATION_CONTAINER"),
+        subnets=_required("TASK_SUBNETS").split(","),
+        security_groups=_required("TASK_SECURITY_GROUPS").split(","),
+    )
 
 
 def main() -> int:
@@ -222,6 +316,7 @@ def main() -> int:
             image=image_from_definitions(definitions.read_text(), container),
             desired_count=int(_required("DESIRED_COUNT")),
             min_capacity=int(_required("MIN_CAPACITY")),
+            migration=_migration(),
             timeout_seconds=float(os.environ.get("RELEASE_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS)),
         )
     except ReleaseError as error:

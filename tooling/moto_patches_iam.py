@@ -306,6 +306,12 @@ def _ecs_resource(handler: Any, body: dict[str, Any]) -> str:
         return f"{_arn_prefix(handler, 'ecs')}:service/{cluster}/{str(services[0]).rsplit('/', 1)[-1]}"
     if body.get("resourceArn"):
         return str(body["resourceArn"])
+    if body.get("tasks"):  # DescribeTasks: the task, task/CLUSTER/ID
+        return f"{_arn_prefix(handler, 'ecs')}:task/{cluster}/{str(body['tasks'][0]).rsplit('/', 1)[-1]}"
+    definition = str(body.get("taskDefinition", ""))
+    if definition and handler._get_action() == "RunTask":  # the task definition revision it starts
+        revision = definition.rsplit("/", 1)[-1]
+        return f"{_arn_prefix(handler, 'ecs')}:task-definition/{revision}"
     return "*"  # RegisterTaskDefinition, DescribeTaskDefinition: no resource-level permission in IAM
 
 
@@ -333,8 +339,9 @@ def runtime_calls_authorize_on_their_resource() -> None:
     group, secret, service or project denied the very call it allows, and one on ``*`` allowed every
     resource. Here each call is checked against the ARN the Service Authorization Reference names for it
     (repository; ``log-group:NAME`` or ``log-group:NAME:log-stream:STREAM``; the secret's ARN; the service
-    ``service/CLUSTER/NAME``; the project), ``*`` for the calls IAM authorizes on no resource
-    (``ecr:GetAuthorizationToken``, ``ecs:RegisterTaskDefinition``).
+    ``service/CLUSTER/NAME``, the task ``task/CLUSTER/ID``, the revision ``RunTask`` starts; the
+    project), ``*`` for the calls IAM authorizes on no resource (``ecr:GetAuthorizationToken``,
+    ``ecs:RegisterTaskDefinition``).
     """
     import importlib
 

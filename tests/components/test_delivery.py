@@ -166,6 +166,7 @@ def test_release_role_may_exactly_deploy_this_service(each_env: tuple) -> None:
     region, account = config.region, synth.ref("context/caller", "account_id")
     partition = synth.ref("context/partition", "partition")
     family = synth.ref("compute/task", "family")
+    migrate_family = synth.ref("compute/migrate-task", "family")
     assert _statements(synth, "release-to-ecs") == [
         {
             "Effect": "Allow",
@@ -181,14 +182,32 @@ def test_release_role_may_exactly_deploy_this_service(each_env: tuple) -> None:
         {
             "Effect": "Allow",
             "Action": "ecs:TagResource",
-            "Resource": f"arn:{partition}:ecs:{region}:{account}:task-definition/{family}:*",
+            "Resource": [
+                f"arn:{partition}:ecs:{region}:{account}:task-definition/{family}:*",
+                f"arn:{partition}:ecs:{region}:{account}:task-definition/{migrate_family}:*",
+            ],
             "Condition": {"StringEquals": {"ecs:CreateAction": "RegisterTaskDefinition"}},
         },
         {
             "Effect": "Allow",
             "Action": "iam:PassRole",
-            "Resource": [synth.ref("identity/task-role", "arn"), synth.ref("identity/execution-role", "arn")],
+            "Resource": [
+                synth.ref("identity/task-role", "arn"),
+                synth.ref("identity/execution-role", "arn"),
+                synth.ref("identity/migrate-role", "arn"),
+            ],
             "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+        },
+        {
+            "Effect": "Allow",
+            "Action": "ecs:RunTask",
+            "Resource": f"arn:{partition}:ecs:{region}:{account}:task-definition/{migrate_family}:*",
+            "Condition": {"ArnEquals": {"ecs:cluster": synth.ref("compute/cluster", "arn")}},
+        },
+        {
+            "Effect": "Allow",
+            "Action": "ecs:DescribeTasks",
+            "Resource": f"arn:{partition}:ecs:{region}:{account}:task/{synth.ref('compute/cluster', 'name')}/*",
         },
         {
             "Effect": "Allow",
@@ -244,6 +263,10 @@ def test_release_project_embeds_the_script_and_the_pinned_boto3_and_reads_the_te
         "DESIRED_COUNT": str(config.compute.desired_count),
         "MIN_CAPACITY": str(config.compute.min_capacity),
         "RELEASE_TIMEOUT_SECONDS": str(config.delivery.release_timeout_minutes * 60),
+        "MIGRATION_TASK_DEFINITION": synth.ref("compute/migrate-task", "arn"),
+        "MIGRATION_CONTAINER": "migrate",
+        "TASK_SUBNETS": ",".join(synth.ref(f"network/private-subnet-{i + 1}") for i in range(2)),
+        "TASK_SECURITY_GROUPS": synth.ref("compute/connections/security-group"),
     }
     assert project["logs_config"]["cloudwatch_logs"]["group_name"] == synth.ref("delivery/release/log-group", "name")
     assert project["source"]["buildspec"] == release_buildspec().replace("${", "$${").replace("%{", "%%{")

@@ -16,10 +16,12 @@ from moto import mock_aws
 
 from delivery.release import (
     READ_ONLY_FIELDS,
+    Migration,
     ReleaseError,
     image_from_definitions,
     release,
     render_revision,
+    run_migration,
     wait_for_steady_state,
 )
 from tooling.release import ROLLBACK_REFUSED, Rollback, RollbackError, main, rollback, target_of
@@ -230,3 +232,76 @@ def test_the_rollback_command_names_both_revisions(aws: tuple[Any, Any], capsys:
     assert main(["rollback", "--environment", "dev", "--no-wait", "--endpoint-url", ""]) == 0
     assert capsys.readouterr().out == f"healthtech-service-dev: {second} -> {first}\n"
     assert _service(ecs)["taskDefinition"] == first
+
+
+def _migration_template(ecs: Any) -> str:
+    arn: str = ecs.register_task_definition(
+        family="healthtech-migrate-dev",
+        containerDefinitions=[
+            {"name": "migrate", "image": f"{REPO}:bootstrap", "memory": 512, "command": ["python", "-m", "app.migrate"]}
+        ],
+    )["taskDefinition"]["taskDefinitionArn"]
+    return arn
+
+
+def _stop_running_tasks(ecs: Any, exit_code: int) -> Any:
+    """A ``sleep`` for the migration's wait that ends every running task with ``exit_code`` (moto's own
+    tasks stop after a few describes, always with exit code 0)."""
+    from moto.ecs.models import ecs_backends
+
+    def sleep(_: float) -> None:
+        for arn in ecs.list_tasks(cluster=TARGET.cluster)["taskArns"]:
+            for task in ecs_backends["123456789012"][REGION].tasks[TARGET.cluster].values():
+                if task.task_arn == arn:
+                    task.containers[0].exitCode = exit_code
+            ecs.stop_task(cluster=TARGET.cluster, task=arn, reason="Essential container in task exited")
+
+    return sleep
+
+
+@pytest.mark.parametrize("exit_code", [0, 3])
+def test_the_migration_runs_with_the_release_image_in_the_services_network_and_must_exit_0(
+    aws: tuple[Any, Any], exit_code: int
+) -> None:
+    ecs, _ = aws
+    migration = Migration(_migration_template(ecs), "migrate", ["subnet-1", "subnet-2"], ["sg-ecs"])
+
+    def run() -> str:
+        return run_migration(
+            ecs,
+            migration,
+            cluster=TARGET.cluster,
+            image=f"{REPO}:rev1",
+            poll_seconds=0,
+            sleep=_stop_running_tasks(ecs, exit_code),
+            log=lambda _: None,
+        )
+
+    if exit_code:
+        with pytest.raises(ReleaseError, match="failed \\(exit code 3: Essential container in task exited\\)"):
+            run()
+    else:
+        run()
+    (task,) = ecs.describe_tasks(
+        cluster=TARGET.cluster, tasks=ecs.list_tasks(cluster=TARGET.cluster, desiredStatus="STOPPED")["taskArns"]
+    )["tasks"]
+    revision = ecs.describe_task_definition(taskDefinition=task["taskDefinitionArn"])["taskDefinition"]
+    assert revision["family"] == "healthtech-migrate-dev" and revision["revision"] == 2  # registered from the template
+    assert revision["containerDefinitions"][0]["image"] == f"{REPO}:rev1"
+    assert revision["containerDefinitions"][0]["command"] == ["python", "-m", "app.migrate"]
+    assert task["startedBy"] == "release"
+
+
+def test_a_failed_migration_fails_the_release_before_the_service_moves(aws: tuple[Any, Any]) -> None:
+    ecs, autoscaling = aws
+    template = ecs.list_task_definitions(familyPrefix=TARGET.family)["taskDefinitionArns"][0]
+    migration = Migration(_migration_template(ecs), "migrate", ["subnet-1"], ["sg-ecs"])
+    with pytest.raises(ReleaseError, match=r"failed \(exit code 1"):
+        release(
+            ecs, autoscaling, cluster=TARGET.cluster, service=TARGET.service, template=template, container="app",
+            image=f"{REPO}:rev1", desired_count=2, min_capacity=2, migration=migration, poll_seconds=0,
+            sleep=_stop_running_tasks(ecs, 1), log=lambda _: None,
+        )  # fmt: skip
+    service = _service(ecs)
+    assert (service["taskDefinition"], service["desiredCount"]) == (template, 0)  # untouched
+    assert ecs.list_task_definitions(familyPrefix=TARGET.family)["taskDefinitionArns"] == [template]

@@ -27,7 +27,7 @@ import pytest
 from config import ENVIRONMENTS, EnvironmentConfig, validate
 from config.account import in_local_account
 from config.naming import Kind, Namer, stack_name
-from delivery.release import release
+from delivery.release import Migration, release
 from tests.integration.conftest import LOCAL_DOMAIN, LOCAL_ZONE, Deployment
 from tooling.local import Terraform
 from tooling.release import rollback, target_of
@@ -56,9 +56,22 @@ def _release(deployment: Deployment, image: str) -> str:
         image=image,
         desired_count=int(variables["DESIRED_COUNT"]),
         min_capacity=int(variables["MIN_CAPACITY"]),
+        migration=Migration(
+            template=variables["MIGRATION_TASK_DEFINITION"],
+            container=variables["MIGRATION_CONTAINER"],
+            subnets=variables["TASK_SUBNETS"].split(","),
+            security_groups=variables["TASK_SECURITY_GROUPS"].split(","),
+        ),
         poll_seconds=1,
         timeout_seconds=60,
     )
+
+
+def _migrations(deployment: Deployment) -> list[dict[str, Any]]:
+    """The migration tasks that have run (moto stops a task after a few describes, with exit code 0)."""
+    ecs, cluster = deployment.client("ecs"), deployment.outputs["ECSClusterName"]
+    arns = ecs.list_tasks(cluster=cluster, desiredStatus="STOPPED", startedBy="release")["taskArns"]
+    return list(ecs.describe_tasks(cluster=cluster, tasks=arns)["tasks"]) if arns else []
 
 
 def _service(deployment: Deployment) -> dict[str, Any]:
@@ -128,6 +141,12 @@ def test_each_release_carries_the_template_as_code_defines_it_and_rollback_retur
     )
     try:
         first = _release(deployment, f"{repository}:rev1")
+        # The migration ran first, once, as its own task definition with the release's image.
+        (migration,) = _migrations(deployment)
+        migrate_definition = ecs.describe_task_definition(taskDefinition=migration["taskDefinitionArn"])
+        (migrate,) = migrate_definition["taskDefinition"]["containerDefinitions"]
+        assert migrate_definition["taskDefinition"]["family"] == NAMES.name(Kind.MIGRATE_TASK)
+        assert migrate["image"] == f"{repository}:rev1" and migrate["command"] == ["python", "-m", "app.migrate"]
         service = _service(deployment)
         assert (service["taskDefinition"], service["desiredCount"]) == (first, DEV.compute.desired_count)
         assert _min_capacity(deployment) == DEV.compute.min_capacity
@@ -141,6 +160,7 @@ def test_each_release_carries_the_template_as_code_defines_it_and_rollback_retur
         assert changed_template != template
         second = _release(deployment, f"{repository}:rev2")
         assert _service(deployment)["taskDefinition"] == second
+        assert len(_migrations(deployment)) == 2  # each release migrates (app.migrate is idempotent)
         definition, app = _container(deployment, second)
         assert (definition["memory"], app["image"]) == (str(CHANGED_MEMORY), f"{repository}:rev2")
 

@@ -1,14 +1,15 @@
 """Least privilege proven by execution: each runtime role of the deployed dev stack, with IAM enforced.
 
 For every actor the platform creates a role for (the ECS execution role, the application's task role,
-the CodeBuild build and release roles, the CodePipeline role), the calls that actor makes in AWS are made with the
-role's own credentials on the local endpoint, each allowed, and calls just outside its scope are
-refused with 403. moto evaluates the roles' identity policies (``/moto-api/reset-auth``; resources
-per tooling/moto_patches_iam.py), not the trust policies (the credentials are issued before IAM is
-enforced; trust is asserted on the JSON in tests/components and tests/policy), not conditions it
-cannot read (``iam:PassedToService``, ``ecs:CreateAction``), not Application Auto Scaling's
-resource-level ``RegisterScalableTarget`` (moto authorizes it on ``*``), and not KMS (moto's S3 and Secrets Manager
-encrypt without asking KMS; key policies and grants are asserted on the JSON).
+the one-off migration task's role, the CodeBuild build and release roles, the CodePipeline role), the
+calls that actor makes in AWS are made with the role's own credentials on the local endpoint, each
+allowed, and calls just outside its scope are refused with 403. moto evaluates the roles' identity
+policies (``/moto-api/reset-auth``; resources per tooling/moto_patches_iam.py), not the trust policies
+(the credentials are issued before IAM is enforced; trust is asserted on the JSON in tests/components
+and tests/policy), not conditions it cannot read (``iam:PassedToService``, ``ecs:CreateAction``), not
+Application Auto Scaling's resource-level ``RegisterScalableTarget`` (moto authorizes it on ``*``), and
+not KMS (moto's S3 and Secrets Manager encrypt without asking KMS; key policies and grants are asserted
+on the JSON).
 
 What no API call can show here: the task role's EFS ``ClientMount``/``ClientWrite`` (made by the EFS
 mount helper over NFS) and ``rds-db:connect`` (checked by RDS at login); both are asserted on the JSON.
@@ -60,7 +61,14 @@ def _refused(call: Callable[[], Any]) -> bool:
 def roles(deployment: Deployment) -> Iterator[dict[Kind, dict[str, str]]]:
     """Each runtime role's credentials, issued before IAM is enforced; then IAM enforced for the module."""
     iam, sts = deployment.client("iam"), deployment.client("sts")
-    kinds = (Kind.EXECUTION_ROLE, Kind.TASK_ROLE, Kind.BUILD_ROLE, Kind.PIPELINE_ROLE, Kind.RELEASE_ROLE)
+    kinds = (
+        Kind.EXECUTION_ROLE,
+        Kind.TASK_ROLE,
+        Kind.MIGRATE_ROLE,
+        Kind.BUILD_ROLE,
+        Kind.PIPELINE_ROLE,
+        Kind.RELEASE_ROLE,
+    )
     credentials = {}
     for kind in kinds:
         arn = iam.get_role(RoleName=NAMES.name(kind))["Role"]["Arn"]
@@ -131,6 +139,7 @@ def test_the_execution_role_pulls_the_image_and_writes_the_application_logs_only
         Call("ecr", "put_image", {"repositoryName": repository, "imageManifest": MANIFEST, "imageTag": "pushed"}),
         *_stream(Kind.BUILD_LOG_GROUP, "not-mine")[:1],
         Call("s3", "get_object", {"Bucket": _artifacts(), "Key": DEV.delivery.source_object_key}),
+        Call("secretsmanager", "get_secret_value", {"SecretId": _master_secret(deployment)}),  # no `secrets`
     ]
     _check(deployment, roles[Kind.EXECUTION_ROLE], allowed, refused)
 
@@ -144,8 +153,31 @@ def test_the_task_role_reaches_no_aws_api_beyond_its_grants(
         Call("s3", "get_object", {"Bucket": _artifacts(), "Key": DEV.delivery.source_object_key}),
         *_stream(Kind.APP_LOG_GROUP, "forged")[:1],
         Call("ecs", "update_service", {"cluster": NAMES.name(Kind.CLUSTER), "service": NAMES.name(Kind.SERVICE)}),
+        Call("secretsmanager", "get_secret_value", {"SecretId": _master_secret(deployment)}),  # IAM auth instead
     ]
     _check(deployment, roles[Kind.TASK_ROLE], [], refused)
+
+
+def test_the_migration_role_alone_reads_the_master_secret(
+    deployment: Deployment, roles: dict[Kind, dict[str, str]]
+) -> None:
+    secret = _master_secret(deployment)
+    allowed = [
+        Call("secretsmanager", "get_secret_value", {"SecretId": secret}),
+        Call("secretsmanager", "describe_secret", {"SecretId": secret}),
+    ]
+    refused = [
+        Call("secretsmanager", "put_secret_value", {"SecretId": secret, "SecretString": "{}"}),
+        Call("s3", "get_object", {"Bucket": _artifacts(), "Key": DEV.delivery.source_object_key}),
+        Call("ecs", "update_service", {"cluster": NAMES.name(Kind.CLUSTER), "service": NAMES.name(Kind.SERVICE)}),
+    ]
+    _check(deployment, roles[Kind.MIGRATE_ROLE], allowed, refused)
+
+
+def _master_secret(deployment: Deployment) -> str:
+    (instance,) = deployment.client("rds").describe_db_instances()["DBInstances"]
+    arn: str = instance["MasterUserSecret"]["SecretArn"]
+    return arn
 
 
 def test_the_build_role_pushes_the_image_and_writes_pipeline_artifacts_but_not_its_source(
@@ -202,11 +234,14 @@ def test_the_release_role_reads_the_service_and_template_and_nothing_else(
     allowed = [
         Call("ecs", "describe_services", {"cluster": cluster, "services": [service]}),
         Call("ecs", "describe_task_definition", {"taskDefinition": NAMES.name(Kind.TASK)}),
+        Call("ecs", "describe_tasks", {"cluster": cluster, "tasks": ["0f1e2d3c4b5a69788796a5b4c3d2e1f0"]}),
         Call("application-autoscaling", "describe_scalable_targets", {"ServiceNamespace": "ecs"}),
         *_stream(Kind.RELEASE_LOG_GROUP, "release/0f1e"),
     ]
     refused = [
         Call("ecs", "update_service", {"cluster": cluster, "service": "healthtech-service-staging"}),
+        # It starts the migration's task definition only, never the application's by hand.
+        Call("ecs", "run_task", {"cluster": cluster, "taskDefinition": NAMES.name(Kind.TASK), "count": 1}),
         Call("s3", "put_object", {"Bucket": _artifacts(), "Key": f"{prefix}/image/x.zip", "Body": b"x"}),
         Call("ecr", "put_image", {"repositoryName": NAMES.name(Kind.ECR), "imageManifest": MANIFEST, "imageTag": "y"}),
         *_stream(Kind.BUILD_LOG_GROUP, "not-mine")[:1],
