@@ -18,15 +18,6 @@ from typing import Any
 
 from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
 from cdktf_cdktf_provider_aws.cloudwatch_event_target import CloudwatchEventTarget
-from cdktf_cdktf_provider_aws.codebuild_project import (
-    CodebuildProject,
-    CodebuildProjectArtifacts,
-    CodebuildProjectEnvironment,
-    CodebuildProjectEnvironmentEnvironmentVariable,
-    CodebuildProjectLogsConfig,
-    CodebuildProjectLogsConfigCloudwatchLogs,
-    CodebuildProjectSource,
-)
 from cdktf_cdktf_provider_aws.codepipeline import (
     Codepipeline,
     CodepipelineArtifactStore,
@@ -46,7 +37,8 @@ from components.encryption import EncryptionKey
 from components.iam import Statement, grant, service_role
 from components.identity import WorkloadIdentity
 from components.logs import log_group, write_statement
-from components.release import Release, terraform_literal
+from components.pipeline_project import pipeline_project
+from components.release import Release
 from components.source_seed import seed_source
 from config.naming import Kind, Namer, pipeline_artifact_prefix
 from config.settings import ComputeSettings, DeliverySettings, SourceKind
@@ -131,35 +123,21 @@ class Delivery(Construct):
             if settings.source == SourceKind.S3
             else []
         )
-        self.project = CodebuildProject(
+        self.project = pipeline_project(
             self,
             "build",
             name=namer.name(Kind.BUILD),
             description="Builds the application image and writes imagedefinitions.json",
-            service_role=self.build_role.arn,
-            encryption_key=artifacts_key.arn,
-            build_timeout=settings.build_timeout_minutes,
-            source=CodebuildProjectSource(type="CODEPIPELINE", buildspec=terraform_literal(BUILDSPEC.read_text())),
-            artifacts=CodebuildProjectArtifacts(type="CODEPIPELINE"),
-            environment=CodebuildProjectEnvironment(
-                type="LINUX_CONTAINER",
-                compute_type=settings.build_compute_type,
-                image=settings.build_image,
-                image_pull_credentials_type="CODEBUILD",
-                # Needed for `docker build` inside the build container, and for nothing else.
-                privileged_mode=True,
-                environment_variable=[
-                    CodebuildProjectEnvironmentEnvironmentVariable(name="REPOSITORY_URI", value=registry.url),
-                    CodebuildProjectEnvironmentEnvironmentVariable(
-                        name="CONTAINER_NAME", value=compute_settings.container_name
-                    ),
-                ],
-            ),
-            logs_config=CodebuildProjectLogsConfig(
-                cloudwatch_logs=CodebuildProjectLogsConfigCloudwatchLogs(
-                    status="ENABLED", group_name=self.build_log_group.name
-                )
-            ),
+            role=self.build_role,
+            key=artifacts_key,
+            timeout_minutes=settings.build_timeout_minutes,
+            buildspec=BUILDSPEC.read_text(),
+            compute_type=settings.build_compute_type,
+            image=settings.build_image,
+            # Needed for `docker build` inside the build container, and for nothing else.
+            privileged=True,
+            variables={"REPOSITORY_URI": registry.url, "CONTAINER_NAME": compute_settings.container_name},
+            log_group=self.build_log_group,
         )
         suppress(
             self.project,

@@ -22,15 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from cdktf_cdktf_provider_aws.codebuild_project import (
-    CodebuildProject,
-    CodebuildProjectArtifacts,
-    CodebuildProjectEnvironment,
-    CodebuildProjectEnvironmentEnvironmentVariable,
-    CodebuildProjectLogsConfig,
-    CodebuildProjectLogsConfigCloudwatchLogs,
-    CodebuildProjectSource,
-)
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from constructs import Construct
 
@@ -41,6 +32,7 @@ from components.encryption import EncryptionKey
 from components.iam import Statement, grant, service_role
 from components.identity import WorkloadIdentity
 from components.logs import log_group, write_statement
+from components.pipeline_project import pipeline_project
 from config.naming import Kind, Namer
 from config.settings import ComputeSettings, DeliverySettings
 
@@ -161,33 +153,21 @@ class Release(Construct):
             "TASK_SUBNETS": ",".join(migration.subnet_ids),
             "TASK_SECURITY_GROUPS": ",".join(migration.security_group_ids),
         }
-        self.project = CodebuildProject(
+        self.project = pipeline_project(
             self,
             "project",
             name=namer.name(Kind.RELEASE),
             description="Registers the template task definition with the built image and deploys it",
-            service_role=self.role.arn,
-            encryption_key=artifacts_key.arn,
+            role=self.role,
+            key=artifacts_key,
             # The script's own deadline comes first, so the build says why it stopped.
-            build_timeout=settings.release_timeout_minutes + 10,
-            source=CodebuildProjectSource(type="CODEPIPELINE", buildspec=terraform_literal(release_buildspec())),
-            artifacts=CodebuildProjectArtifacts(type="CODEPIPELINE"),
-            environment=CodebuildProjectEnvironment(
-                type="LINUX_CONTAINER",
-                compute_type="BUILD_GENERAL1_SMALL",
-                image=settings.build_image,
-                image_pull_credentials_type="CODEBUILD",
-                privileged_mode=False,
-                environment_variable=[
-                    CodebuildProjectEnvironmentEnvironmentVariable(name=name, value=value)
-                    for name, value in variables.items()
-                ],
-            ),
-            logs_config=CodebuildProjectLogsConfig(
-                cloudwatch_logs=CodebuildProjectLogsConfigCloudwatchLogs(
-                    status="ENABLED", group_name=self.log_group.name
-                )
-            ),
+            timeout_minutes=settings.release_timeout_minutes + 10,
+            buildspec=release_buildspec(),
+            compute_type="BUILD_GENERAL1_SMALL",
+            image=settings.build_image,
+            privileged=False,
+            variables=variables,
+            log_group=self.log_group,
         )
         policy = grant(
             self,
@@ -254,8 +234,3 @@ class Release(Construct):
             "application-autoscaling:DescribeScalableTargets supports no resource-level permission; it only "
             "reads scaling settings, and the one write is scoped to this service's scalable target",
         )
-
-
-def terraform_literal(text: str) -> str:
-    """``text`` with Terraform's template sequences escaped, so shell ``${VAR}`` reaches CodeBuild as is."""
-    return text.replace("${", "$${").replace("%{", "%%{")
