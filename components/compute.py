@@ -41,17 +41,14 @@ from cdktf_cdktf_provider_aws.ecs_task_definition import (
     EcsTaskDefinition,
     EcsTaskDefinitionRuntimePlatform,
     EcsTaskDefinitionVolume,
-    EcsTaskDefinitionVolumeEfsVolumeConfiguration,
-    EcsTaskDefinitionVolumeEfsVolumeConfigurationAuthorizationConfig,
 )
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from constructs import Construct
 
-from components.connections import HTTPS_PORT, POSTGRES_PORT, Connections, Reachable, Tier
+from components.connections import HTTPS_PORT, Connections, Reachable, Tier
+from components.container import ContainerSpec
 from components.container_registry import ContainerRegistry
-from components.database import Database
 from components.encryption import EncryptionKey
-from components.file_storage import FileStorage
 from components.iam import grant, policies_of
 from components.identity import WorkloadIdentity
 from components.load_balancer import LoadBalancer
@@ -101,10 +98,13 @@ class Compute(Construct):
         identity: WorkloadIdentity,
         registry: ContainerRegistry,
         load_balancer: LoadBalancer,
-        database: Database,
-        file_storage: FileStorage,
+        container: ContainerSpec,
+        migration: ContainerSpec,
         logs_key: EncryptionKey,
     ) -> None:
+        """``container``: what the components the application uses bound to it (database, file storage);
+        ``migration``: the same for the one-off migration task. Compute adds its own (region, port,
+        health path, the scratch volume) and renders each into its task definition."""
         super().__init__(scope, id)
         settings = config.compute
         self.connections = Connections(
@@ -152,6 +152,7 @@ class Compute(Construct):
             name="write-application-logs",
             statements=[write_statement(self.log_group)],
         )
+        app = self._container(config, registry, container)  # adds Compute's own before the volumes render
         self.task_definition = EcsTaskDefinition(
             self,
             "task",
@@ -165,20 +166,8 @@ class Compute(Construct):
             runtime_platform=EcsTaskDefinitionRuntimePlatform(
                 operating_system_family="LINUX", cpu_architecture="X86_64"
             ),
-            container_definitions=json.dumps([self._container(config, registry, database, file_storage)]),
-            volume=[
-                EcsTaskDefinitionVolume(
-                    name="data",
-                    efs_volume_configuration=EcsTaskDefinitionVolumeEfsVolumeConfiguration(
-                        file_system_id=file_storage.file_system.id,
-                        transit_encryption="ENABLED",
-                        authorization_config=EcsTaskDefinitionVolumeEfsVolumeConfigurationAuthorizationConfig(
-                            access_point_id=file_storage.access_point.id, iam="ENABLED"
-                        ),
-                    ),
-                ),
-                EcsTaskDefinitionVolume(name="scratch"),
-            ],
+            container_definitions=json.dumps([app]),
+            volume=container.volumes(),
         )
         self.service = EcsService(
             self,
@@ -223,12 +212,12 @@ class Compute(Construct):
                 *load_balancer.listeners,
                 capacity_providers,
                 *policies_of(identity.execution_role),
-                *file_storage.mount_targets,
+                *container.depends_on,
                 *network.private_egress,
             ],
         )
         self._autoscaling(settings, namer)
-        self.migration_task = self._migration_task(config, namer, network, identity, registry, database)
+        self.migration_task = self._migration_task(config, namer, network, identity, registry, migration)
 
     def allow_from(self, peer: Reachable) -> None:
         """Let ``peer`` (the load balancer) reach the tasks on the application port, SG to SG."""
@@ -241,12 +230,14 @@ class Compute(Construct):
         network: Network,
         identity: WorkloadIdentity,
         registry: ContainerRegistry,
-        database: Database,
+        migration: ContainerSpec,
     ) -> OneOffTask:
         """``python -m app.migrate`` as its own task definition: the application's image, user and
         read-only root filesystem, its own task role (the only one that may read the master secret),
         the shared execution role (image pull, logs), no port and no file system."""
         fs = config.file_storage
+        migration.set("AWS_REGION", config.region)
+        migration.mount(EcsTaskDefinitionVolume(name="scratch"), SCRATCH_PATH)
         container = {
             "name": MIGRATION_CONTAINER,
             "image": registry.image(config.compute.image_tag),
@@ -256,17 +247,8 @@ class Compute(Construct):
             "privileged": False,
             "readonlyRootFilesystem": True,
             "linuxParameters": {"initProcessEnabled": True, "capabilities": {"drop": ["ALL"]}},
-            "mountPoints": [{"sourceVolume": "scratch", "containerPath": SCRATCH_PATH, "readOnly": False}],
-            "environment": [
-                {"name": "AWS_REGION", "value": config.region},
-                {"name": "DB_HOST", "value": database.address},
-                # The ARN, never the value: the task reads the current version at run time.
-                {"name": "DB_MASTER_SECRET_ARN", "value": database.secret_arn},
-                {"name": "DB_NAME", "value": config.database.database_name},
-                {"name": "DB_PORT", "value": str(POSTGRES_PORT)},
-                {"name": "DB_USER", "value": config.database.app_username},
-                {"name": "PGSSLMODE", "value": "verify-full"},
-            ],
+            "mountPoints": migration.rendered_mounts(),
+            "environment": migration.rendered_environment(),
             "logConfiguration": {
                 "logDriver": "awslogs",
                 "options": {
@@ -290,7 +272,7 @@ class Compute(Construct):
                 operating_system_family="LINUX", cpu_architecture="X86_64"
             ),
             container_definitions=json.dumps([container]),
-            volume=[EcsTaskDefinitionVolume(name="scratch")],
+            volume=migration.volumes(),
         )
         return OneOffTask(
             definition=definition,
@@ -301,10 +283,13 @@ class Compute(Construct):
             security_group_ids=[self.connections.id],
         )
 
-    def _container(
-        self, config: EnvironmentConfig, registry: ContainerRegistry, database: Database, file_storage: FileStorage
-    ) -> dict[str, Any]:
+    def _container(self, config: EnvironmentConfig, registry: ContainerRegistry, spec: ContainerSpec) -> dict[str, Any]:
         settings, port, fs = config.compute, config.network.app_port, config.file_storage
+        spec.set("AWS_REGION", config.region)
+        # The target group's path: the server answers it, and the container health check asks it.
+        spec.set("HEALTH_PATH", config.load_balancer.health_check_path)
+        spec.set("PORT", str(port))
+        spec.mount(EcsTaskDefinitionVolume(name="scratch"), SCRATCH_PATH)
         return {
             "name": settings.container_name,
             "image": registry.image(settings.image_tag),
@@ -314,25 +299,10 @@ class Compute(Construct):
             "privileged": False,
             "readonlyRootFilesystem": True,
             "linuxParameters": {"initProcessEnabled": True, "capabilities": {"drop": ["ALL"]}},
-            "mountPoints": [
-                {"sourceVolume": "data", "containerPath": DATA_PATH, "readOnly": False},
-                {"sourceVolume": "scratch", "containerPath": SCRATCH_PATH, "readOnly": False},
-            ],
+            "mountPoints": spec.rendered_mounts(),
             # No `secrets`: the application logs in as DB_USER with an IAM token its task role signs
             # (Database.grant_connect), so there is no password to inject.
-            "environment": [
-                {"name": "AWS_REGION", "value": config.region},
-                {"name": "DATA_DIR", "value": DATA_PATH},
-                {"name": "DB_HOST", "value": database.address},
-                {"name": "DB_NAME", "value": config.database.database_name},
-                {"name": "DB_PORT", "value": str(POSTGRES_PORT)},
-                {"name": "DB_USER", "value": config.database.app_username},
-                # The target group's path: the server answers it, and the container health check asks it.
-                {"name": "HEALTH_PATH", "value": config.load_balancer.health_check_path},
-                # verify-full: TLS and a host name check against the RDS CA (the server refuses non-TLS anyway).
-                {"name": "PGSSLMODE", "value": "verify-full"},
-                {"name": "PORT", "value": str(port)},
-            ],
+            "environment": spec.rendered_environment(),
             "logConfiguration": {
                 "logDriver": "awslogs",
                 "options": {

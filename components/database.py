@@ -12,6 +12,7 @@ from constructs import Construct
 from components.aws_context import AwsContext
 from components.compliance import suppress
 from components.connections import POSTGRES_PORT, Connections, Reachable, Tier
+from components.container import ContainerSpec
 from components.encryption import EncryptionKey
 from components.iam import Statement, grant, service_role
 from components.logs import log_group
@@ -67,6 +68,7 @@ class Database(Construct):
         super().__init__(scope, id)
         self._secret_key = secret_key
         self._aws = aws
+        self._database_name = settings.database_name
         self.connections = Connections(
             self,
             "connections",
@@ -212,6 +214,19 @@ class Database(Construct):
     def allow_from(self, peer: Reachable) -> None:
         """Let ``peer`` reach PostgreSQL (5432), SG to SG."""
         self.connections.allow_from(peer)
+
+    def bind(self, container: ContainerSpec, *, username: str, master_secret: bool = False) -> None:
+        """Give ``container`` what it needs to reach this database as ``username``: host, port, name,
+        user and ``PGSSLMODE=verify-full`` (TLS with a host name check against the RDS CA; the server
+        refuses non-TLS anyway); with ``master_secret``, the master secret's ARN, never its value (only
+        the migration task gets it, and reads the current version at run time)."""
+        container.set("DB_HOST", self.address)
+        container.set("DB_NAME", self._database_name)
+        container.set("DB_PORT", str(POSTGRES_PORT))
+        container.set("DB_USER", username)
+        container.set("PGSSLMODE", "verify-full")
+        if master_secret:
+            container.set("DB_MASTER_SECRET_ARN", self.secret_arn)
 
     def grant_connect(self, role: IamRole, username: str) -> Statement:
         """Let ``role`` log in as the PostgreSQL user ``username`` with an IAM authentication token, and

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from cdktf_cdktf_provider_aws.ecs_task_definition import (
+    EcsTaskDefinitionVolume,
+    EcsTaskDefinitionVolumeEfsVolumeConfiguration,
+    EcsTaskDefinitionVolumeEfsVolumeConfigurationAuthorizationConfig,
+)
 from cdktf_cdktf_provider_aws.efs_access_point import (
     EfsAccessPoint,
     EfsAccessPointPosixUser,
@@ -17,6 +22,7 @@ from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
 from components.connections import NFS_PORT, Connections, Reachable, Tier
+from components.container import ContainerSpec
 from components.encryption import EncryptionKey
 from components.iam import Effect, Statement, grant, policy_document
 from components.network import Network
@@ -106,6 +112,26 @@ class FileStorage(Construct):
         self._policy = EfsFileSystemPolicy(
             self, "policy", file_system_id=self.file_system.id, policy=self._file_system_policy()
         )
+
+    def bind(self, container: ContainerSpec, path: str) -> None:
+        """Mount the access point at ``path`` in ``container`` (TLS, IAM authorization), tell the
+        application where (``DATA_DIR``), and make its service wait for the mount targets: a task started
+        before they exist fails with ResourceInitializationError and trips the circuit breaker."""
+        container.mount(
+            EcsTaskDefinitionVolume(
+                name="data",
+                efs_volume_configuration=EcsTaskDefinitionVolumeEfsVolumeConfiguration(
+                    file_system_id=self.file_system.id,
+                    transit_encryption="ENABLED",
+                    authorization_config=EcsTaskDefinitionVolumeEfsVolumeConfigurationAuthorizationConfig(
+                        access_point_id=self.access_point.id, iam="ENABLED"
+                    ),
+                ),
+            ),
+            path,
+        )
+        container.set("DATA_DIR", path)
+        container.depends_on.extend(self.mount_targets)
 
     def grant_mount(self, role: IamRole) -> IamRolePolicy:
         """Let ``role`` mount and write through the access point only: its identity policy and the file

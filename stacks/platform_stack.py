@@ -6,7 +6,8 @@ from cdktf import S3Backend, TerraformOutput, TerraformStack
 from constructs import Construct
 
 from components.aws_context import AwsContext
-from components.compute import Compute
+from components.compute import DATA_PATH, Compute
+from components.container import ContainerSpec
 from components.container_registry import ContainerRegistry
 from components.database import Database
 from components.delivery import Delivery
@@ -133,6 +134,11 @@ class PlatformStack(TerraformStack):
             rate_limit_per_5_minutes=config.load_balancer.waf_rate_limit_per_5_minutes,
             rule_groups=config.load_balancer.waf_rule_groups,
         )
+        # What each container gets from the components it uses (components/container.py).
+        app, migration = ContainerSpec(), ContainerSpec()
+        self.database.bind(app, username=config.database.app_username)
+        self.file_storage.bind(app, DATA_PATH)
+        self.database.bind(migration, username=config.database.app_username, master_secret=True)
         self.compute = Compute(
             self,
             "compute",
@@ -142,8 +148,8 @@ class PlatformStack(TerraformStack):
             identity=self.identity,
             registry=self.registry,
             load_balancer=self.load_balancer,
-            database=self.database,
-            file_storage=self.file_storage,
+            container=app,
+            migration=migration,
             logs_key=self.encryption.logs,
         )
         # Who talks to whom, SG to SG (the ALB's internet listeners and the tasks' HTTPS egress, which
