@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from cdktf import S3Backend, TerraformOutput, TerraformStack
 from constructs import Construct
 
@@ -158,10 +160,13 @@ class PlatformStack(TerraformStack):
         self.compute.allow_from(self.load_balancer)
         self.database.allow_from(self.compute)
         self.file_storage.allow_from(self.compute)
+        # An environment adopted from a running TapStack has its own source archive at the key: never seed
+        # over it (the seed would replace it with the reference application and release that).
+        delivery = config.delivery if config.adopted is None else replace(config.delivery, seed_source=False)
         self.delivery = Delivery(
             self,
             "delivery",
-            settings=config.delivery,
+            settings=delivery,
             force_destroy=config.force_destroy,
             log_retention_days=config.observability.log_retention_days,
             namer=namer,

@@ -411,3 +411,32 @@ def codebuild_update_project() -> None:
         return ActionResult({"project": project.project_metadata})
 
     _replace(CodeBuildResponse, "update_project", update_project)
+
+
+@_patch
+def ecs_run_task_takes_task_level_memory() -> None:
+    """RunTask of a Fargate task definition whose containers leave ``memory`` to the task.
+
+    ECS requires memory at the task level for Fargate and makes the container's optional; moto adds up
+    the containers' ``memory`` and answers HTTP 500 (``int + None``) when one has none, which is how the
+    migration task (and every Fargate task of ours) is defined. Here a container without it counts 0.
+    """
+    from moto.ecs.models import EC2ContainerServiceBackend
+
+    original = ORIGINALS.get(
+        (EC2ContainerServiceBackend, "_calculate_task_resource_requirements"),
+        EC2ContainerServiceBackend.__dict__["_calculate_task_resource_requirements"],
+    ).__func__
+
+    def requirements(task_definition: Any) -> Any:
+        keys = ("memory", "memoryReservation", "Memory", "MemoryReservation")
+        declared = task_definition.container_definitions
+        task_definition.container_definitions = [
+            c if any(c.get(k) is not None for k in keys) else {**c, "memory": 0} for c in declared
+        ]
+        try:
+            return original(task_definition)
+        finally:
+            task_definition.container_definitions = declared
+
+    _replace(EC2ContainerServiceBackend, "_calculate_task_resource_requirements", staticmethod(requirements))

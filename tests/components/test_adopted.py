@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from typing import Any
 
@@ -42,8 +43,24 @@ def _differences(ours: dict[str, Any], adopted: dict[str, Any]) -> dict[tuple[st
     return found
 
 
+def test_an_adopted_environment_is_never_seeded_over_its_own_source_archive(dev: Synth, adopted_dev: Synth) -> None:
+    seed = dev.address("delivery/source-seed")
+    assert seed.split(".")[1] in dev.doc["resource"]["aws_s3_object"]
+    assert "aws_s3_object" not in adopted_dev.doc["resource"]  # the TapStack's own upload stays
+    assert seed not in adopted_dev.by_path("delivery/pipeline")["depends_on"]
+
+
+def _unseeded(doc: dict[str, Any], seed: str) -> dict[str, Any]:
+    """``doc`` without the seed archive (an adopted environment has none) and the pipeline's wait for it."""
+    out = copy.deepcopy(doc)
+    del out["resource"]["aws_s3_object"]
+    for pipeline in out["resource"]["aws_codepipeline"].values():
+        pipeline["depends_on"] = [d for d in pipeline["depends_on"] if d != seed]
+    return out
+
+
 def test_the_adopted_values_replace_ours_and_nothing_else_changes(dev: Synth, adopted_dev: Synth) -> None:
-    assert _differences(dev.doc, adopted_dev.doc) == {
+    assert _differences(_unseeded(dev.doc, dev.address("delivery/source-seed")), adopted_dev.doc) == {
         (dev.address("file-storage/file-system"), "creation_token"): (
             "healthtech-efs-dev",
             "TapStackdev-EFSFileSystem-1A2B3C4D5E6F",

@@ -78,6 +78,7 @@ def roles(deployment: Deployment) -> Iterator[dict[Kind, dict[str, str]]]:
     deployment.client("ecr").put_image(repositoryName=NAMES.name(Kind.ECR), imageManifest=MANIFEST, imageTag=IMAGE_TAG)
     s3 = deployment.client("s3")
     before = _versions(s3)  # the seeded source archive is Terraform's: it stays
+    _master_secret(deployment)
     enforce_iam(deployment.server.url, on=True)
     try:
         yield credentials
@@ -174,10 +175,15 @@ def test_the_migration_role_alone_reads_the_master_secret(
     _check(deployment, roles[Kind.MIGRATE_ROLE], allowed, refused)
 
 
+_MASTER_SECRETS: dict[str, str] = {}
+
+
 def _master_secret(deployment: Deployment) -> str:
-    (instance,) = deployment.client("rds").describe_db_instances()["DBInstances"]
-    arn: str = instance["MasterUserSecret"]["SecretArn"]
-    return arn
+    """The RDS-managed master secret's ARN, read once as the endpoint's admin (before IAM is enforced)."""
+    if deployment.server.url not in _MASTER_SECRETS:
+        (instance,) = deployment.client("rds").describe_db_instances()["DBInstances"]
+        _MASTER_SECRETS[deployment.server.url] = instance["MasterUserSecret"]["SecretArn"]
+    return _MASTER_SECRETS[deployment.server.url]
 
 
 def test_the_build_role_pushes_the_image_and_writes_pipeline_artifacts_but_not_its_source(

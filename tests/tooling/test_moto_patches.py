@@ -82,7 +82,7 @@ def status(error: ClientError) -> int:
 def test_every_patch_is_registered_once() -> None:
     names = [patch.__name__ for patch in moto_patches.PATCHES]
     assert sorted(names) == sorted(set(names))
-    assert len(names) == 13
+    assert len(names) == 14
 
 
 # --- RDS DescribeDBParameters: Source ---------------------------------------------------------------
@@ -453,3 +453,48 @@ def test_upstream_still_needs_s3_delete_marker_dispose(client: Any, monkeypatch:
     with pytest.raises(ClientError) as error:
         s3.delete_objects(Bucket="versioned", Delete={"Objects": objects})
     assert status(error.value) == 500  # moto: 'FakeDeleteMarker' object has no attribute 'dispose'
+
+
+# --- ECS RunTask with task-level memory only ----------------------------------------------------------
+
+
+def _fargate_task(ecs: Any) -> str:
+    ecs.create_cluster(clusterName="c")
+    arn: str = ecs.register_task_definition(
+        family="migrate",
+        requiresCompatibilities=["FARGATE"],
+        networkMode="awsvpc",
+        cpu="256",
+        memory="512",  # the task's; its container names none, as ECS allows on Fargate
+        containerDefinitions=[{"name": "migrate", "image": "repo:rev1", "command": ["python", "-m", "app.migrate"]}],
+    )["taskDefinition"]["taskDefinitionArn"]
+    return arn
+
+
+def _run(ecs: Any, ec2: Any, definition: str) -> Any:
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})  # as ours: moto needs it for tasks
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    group = ec2.create_security_group(GroupName="tasks", Description="tasks", VpcId=vpc)["GroupId"]
+    network = {"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group], "assignPublicIp": "DISABLED"}}
+    return ecs.run_task(
+        cluster="c", taskDefinition=definition, launchType="FARGATE", networkConfiguration=network, count=1
+    )
+
+
+def test_ecs_runs_a_fargate_task_whose_container_leaves_memory_to_the_task(client: Any) -> None:
+    ecs = client("ecs")
+    (task,) = _run(ecs, client("ec2"), _fargate_task(ecs))["tasks"]
+    assert task["taskDefinitionArn"].endswith(":task-definition/migrate:1")
+
+
+def test_upstream_still_needs_ecs_run_task_takes_task_level_memory(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moto.ecs.models import EC2ContainerServiceBackend
+
+    unpatch(monkeypatch, EC2ContainerServiceBackend)
+    ecs = client("ecs")
+    with pytest.raises(ClientError) as error:
+        _run(ecs, client("ec2"), _fargate_task(ecs))
+    assert status(error.value) == 500  # moto: int + None adding up the containers' memory
