@@ -132,7 +132,7 @@ class Delivery(Construct):
             key=artifacts_key,
             timeout_minutes=settings.build_timeout_minutes,
             buildspec=BUILDSPEC.read_text(),
-            compute_type=settings.build_compute_type,
+            compute_type=settings.build_compute_type.value,  # a plain str for jsii
             image=settings.build_image,
             # Needed for `docker build` inside the build container, and for nothing else.
             privileged=True,

@@ -34,7 +34,7 @@ from components.identity import WorkloadIdentity
 from components.logs import log_group, write_statement
 from components.pipeline_project import pipeline_project
 from config.naming import Kind, Namer
-from config.settings import ComputeSettings, DeliverySettings
+from config.settings import BuildComputeType, ComputeSettings, DeliverySettings
 
 ROOT = Path(__file__).resolve().parent.parent
 RELEASE_SCRIPT = ROOT / "delivery" / "release.py"
@@ -163,7 +163,7 @@ class Release(Construct):
             # The script's own deadline comes first, so the build says why it stopped.
             timeout_minutes=settings.release_timeout_minutes + 10,
             buildspec=release_buildspec(),
-            compute_type="BUILD_GENERAL1_SMALL",
+            compute_type=BuildComputeType.SMALL.value,
             image=settings.build_image,
             privileged=False,
             variables=variables,

@@ -259,6 +259,21 @@ class ObservabilitySettings:
     """Alarm thresholds; the defaults suit a small service and are documented on each field."""
 
 
+class BuildComputeType(StrEnum):
+    """CodeBuild's Linux compute sizes (general purpose, on-demand)."""
+
+    SMALL = "BUILD_GENERAL1_SMALL"
+    """2 vCPUs, 3 GiB."""
+    MEDIUM = "BUILD_GENERAL1_MEDIUM"
+    """4 vCPUs, 7 GiB."""
+    LARGE = "BUILD_GENERAL1_LARGE"
+    """8 vCPUs, 15 GiB."""
+    XLARGE = "BUILD_GENERAL1_XLARGE"
+    """36 vCPUs, 72 GiB."""
+    XXLARGE = "BUILD_GENERAL1_2XLARGE"
+    """72 vCPUs, 144 GiB."""
+
+
 class SourceKind(StrEnum):
     """Where the pipeline takes the application's source from."""
 
@@ -284,8 +299,8 @@ class DeliverySettings:
     """Branch whose pushes are released when ``source`` is ``codestar``."""
     build_image: str = "aws/codebuild/amazonlinux2-x86_64-standard:5.0"
     """CodeBuild managed image (Docker included; the build runs privileged only to build the image)."""
-    build_compute_type: str = "BUILD_GENERAL1_SMALL"
-    """CodeBuild compute size: BUILD_GENERAL1_SMALL, _MEDIUM, _LARGE, _XLARGE or _2XLARGE."""
+    build_compute_type: BuildComputeType = BuildComputeType.SMALL
+    """CodeBuild compute size of the image build (the release always runs on the smallest)."""
     build_timeout_minutes: int = field(default=30, metadata=bounded(5, 480, "CodeBuild"))
     """A build running longer is stopped."""
     artifact_retention_days: int = field(default=30, metadata=bounded(1, 3650))

@@ -205,13 +205,6 @@ def _load_balancer_problems(cfg: EnvironmentConfig) -> Iterable[str]:
         )
 
 
-CODEBUILD_COMPUTE_TYPES = (
-    "BUILD_GENERAL1_SMALL",
-    "BUILD_GENERAL1_MEDIUM",
-    "BUILD_GENERAL1_LARGE",
-    "BUILD_GENERAL1_XLARGE",
-    "BUILD_GENERAL1_2XLARGE",
-)
 CONNECTION_ARN = re.compile(
     r"^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection/[0-9a-f-]{36}$"
 )
@@ -234,11 +227,6 @@ def _delivery_problems(cfg: EnvironmentConfig) -> Iterable[str]:
         yield (
             f"{env}: delivery.source_object_key: {d.source_object_key!r} is not allowed; use an S3 key such as "
             "source/app.zip (no leading slash)"
-        )
-    if d.build_compute_type not in CODEBUILD_COMPUTE_TYPES:
-        yield (
-            f"{env}: delivery.build_compute_type: {d.build_compute_type!r} is not allowed; "
-            f"use one of {', '.join(CODEBUILD_COMPUTE_TYPES)}"
         )
     if not d.build_image.startswith("aws/codebuild/"):
         yield f"{env}: delivery.build_image: {d.build_image!r} is not allowed; use a managed aws/codebuild/ image"

@@ -88,7 +88,10 @@ BAD: dict[str, tuple[EnvironmentConfig, str]] = {
         "delivery.repository: 'app' is not allowed; with source codestar use owner/name",
     ),
     "source key with a leading slash": (delivery(source_object_key="/app.zip"), "delivery.source_object_key"),
-    "build compute type": (delivery(build_compute_type="huge"), "delivery.build_compute_type: 'huge' is not allowed"),
+    "build compute type": (
+        delivery(build_compute_type="huge"),
+        "delivery.build_compute_type: 'huge' is not allowed; use BuildComputeType.SMALL or BuildComputeType.MEDIUM",
+    ),
     "build image outside the managed ones": (
         delivery(build_image="docker.io/me/builder"),
         "delivery.build_image: 'docker.io/me/builder' is not allowed; use a managed aws/codebuild/ image",
