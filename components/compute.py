@@ -14,7 +14,6 @@ service rolls (``Compute.migration_task``).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from cdktf_cdktf_provider_aws.appautoscaling_policy import AppautoscalingPolicy
@@ -43,45 +42,31 @@ from cdktf_cdktf_provider_aws.ecs_task_definition import (
     EcsTaskDefinitionVolume,
 )
 from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
+from components.aws_context import AwsContext
+from components.compliance import allow_any_resource
 from components.connections import HTTPS_PORT, Connections, Reachable, Tier
 from components.container import ContainerSpec
 from components.container_registry import ContainerRegistry
 from components.encryption import EncryptionKey
-from components.iam import grant, policies_of
+from components.iam import Statement, grant, policies_of
 from components.identity import WorkloadIdentity
 from components.load_balancer import LoadBalancer
 from components.logs import log_group, write_statement
+from components.migration_task import SCRATCH_PATH, migration_task
 from components.network import Network
 from config.naming import Kind, Namer
 from config.settings import ComputeSettings, EnvironmentConfig
 
 DATA_PATH = "/mnt/data"
-SCRATCH_PATH = "/tmp"  # the root filesystem is read-only; this task-local volume is the only scratch space
 SCALE_IN_COOLDOWN_SECONDS = 300
 CONTAINER_START_PERIOD_MAX = 300
 SCALE_OUT_COOLDOWN_SECONDS = 60
+TASK_DEFINITIONS_SID = "EcsTaskDefinitionsHaveNoResourceLevelPermission"
+SCALABLE_TARGETS_SID = "DescribeScalableTargetsHasNoResourceLevelPermission"
 HEALTH_CHECK_COMMAND = ["CMD", "python", "-m", "app.healthcheck"]  # the image's own Python: no curl, no shell
-MIGRATION_COMMAND = ["python", "-m", "app.migrate"]
-MIGRATION_CONTAINER = "migrate"
-# A migration is a few idempotent SQL statements: the smallest Fargate size.
-MIGRATION_CPU = 256
-MIGRATION_MEMORY_MIB = 512
-
-
-@dataclass(frozen=True, kw_only=True)
-class OneOffTask:
-    """A task definition that a release step starts with ``ecs:RunTask`` (and may pass both roles for),
-    with the network it must run in: the private subnets and the tasks' security group, which reaches
-    PostgreSQL and, through the NAT, Secrets Manager."""
-
-    definition: EcsTaskDefinition
-    task_role: IamRole
-    execution_role: IamRole
-    container_name: str
-    subnet_ids: list[str]
-    security_group_ids: list[str]
 
 
 class Compute(Construct):
@@ -106,6 +91,7 @@ class Compute(Construct):
         ``migration``: the same for the one-off migration task. Compute adds its own (region, port,
         health path, the scratch volume) and renders each into its task definition."""
         super().__init__(scope, id)
+        self._task_role = identity.task_role
         settings = config.compute
         self.connections = Connections(
             self,
@@ -217,71 +203,89 @@ class Compute(Construct):
             ],
         )
         self._autoscaling(settings, namer)
-        self.migration_task = self._migration_task(config, namer, network, identity, registry, migration)
+        self.migration_task = migration_task(
+            self,
+            config=config,
+            namer=namer,
+            network=network,
+            identity=identity,
+            image=registry.image(config.compute.image_tag),
+            spec=migration,
+            log_group=self.log_group,
+            security_group_id=self.connections.id,
+        )
+
+    def grant_deploy(self, role: IamRole, *, aws: AwsContext) -> IamRolePolicy:
+        """Let ``role`` release to this service, and nothing else of ECS: register revisions of the app and
+        migration families (tags copied) and pass their roles, run the migration in this cluster and read
+        its task, move the service, and set the scalable target's minimum. Returns the policy attached."""
+        migration = self.migration_task
+        policy = grant(
+            self,
+            f"deploy-{role.node.id}",
+            role=role,
+            name="deploy-to-ecs",
+            statements=[
+                Statement(actions=["ecs:DescribeServices", "ecs:UpdateService"], resources=self.service.id),
+                Statement(
+                    sid=TASK_DEFINITIONS_SID,
+                    actions=["ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"],
+                    resources="*",
+                ),
+                # The release copies the template's tags onto each new revision; ECS authorizes tag-on-create
+                # separately.
+                Statement(
+                    actions="ecs:TagResource",
+                    resources=[
+                        aws.arn("ecs", f"task-definition/{self.task_definition.family}:*"),
+                        aws.arn("ecs", f"task-definition/{migration.definition.family}:*"),
+                    ],
+                    condition={"StringEquals": {"ecs:CreateAction": "RegisterTaskDefinition"}},
+                ),
+                Statement(
+                    actions="iam:PassRole",
+                    resources=[self._task_role.arn, migration.execution_role.arn, migration.task_role.arn],
+                    condition={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+                ),
+                # The migration: only its own family, only in this cluster; then its task's status.
+                Statement(
+                    actions="ecs:RunTask",
+                    resources=aws.arn("ecs", f"task-definition/{migration.definition.family}:*"),
+                    condition={"ArnEquals": {"ecs:cluster": self.cluster.arn}},
+                ),
+                Statement(actions="ecs:DescribeTasks", resources=aws.arn("ecs", f"task/{self.cluster.name}/*")),
+                Statement(
+                    actions="application-autoscaling:RegisterScalableTarget",
+                    resources=self.scalable_target.arn,
+                    condition={
+                        "StringEquals": {
+                            "application-autoscaling:service-namespace": "ecs",
+                            "application-autoscaling:scalable-dimension": "ecs:service:DesiredCount",
+                        }
+                    },
+                ),
+                Statement(
+                    sid=SCALABLE_TARGETS_SID, actions="application-autoscaling:DescribeScalableTargets", resources="*"
+                ),
+            ],
+        )
+        allow_any_resource(
+            policy,
+            TASK_DEFINITIONS_SID,
+            "ecs:DescribeTaskDefinition and ecs:RegisterTaskDefinition support no resource-level permission; "
+            "the roles a new revision may use are limited by the iam:PassRole statement beside it",
+        )
+        allow_any_resource(
+            policy,
+            SCALABLE_TARGETS_SID,
+            "application-autoscaling:DescribeScalableTargets supports no resource-level permission; it only "
+            "reads scaling settings, and the one write is scoped to this service's scalable target",
+        )
+        return policy
 
     def allow_from(self, peer: Reachable) -> None:
         """Let ``peer`` (the load balancer) reach the tasks on the application port, SG to SG."""
         self.connections.allow_from(peer)
-
-    def _migration_task(
-        self,
-        config: EnvironmentConfig,
-        namer: Namer,
-        network: Network,
-        identity: WorkloadIdentity,
-        registry: ContainerRegistry,
-        migration: ContainerSpec,
-    ) -> OneOffTask:
-        """``python -m app.migrate`` as its own task definition: the application's image, user and
-        read-only root filesystem, its own task role (the only one that may read the master secret),
-        the shared execution role (image pull, logs), no port and no file system."""
-        fs = config.file_storage
-        migration.set("AWS_REGION", config.region)
-        migration.mount(EcsTaskDefinitionVolume(name="scratch"), SCRATCH_PATH)
-        container = {
-            "name": MIGRATION_CONTAINER,
-            "image": registry.image(config.compute.image_tag),
-            "essential": True,
-            "command": MIGRATION_COMMAND,
-            "user": f"{fs.posix_uid}:{fs.posix_gid}",
-            "privileged": False,
-            "readonlyRootFilesystem": True,
-            "linuxParameters": {"initProcessEnabled": True, "capabilities": {"drop": ["ALL"]}},
-            "mountPoints": migration.rendered_mounts(),
-            "environment": migration.rendered_environment(),
-            "logConfiguration": {
-                "logDriver": "awslogs",
-                "options": {
-                    "awslogs-group": self.log_group.name,
-                    "awslogs-region": config.region,
-                    "awslogs-stream-prefix": MIGRATION_CONTAINER,
-                },
-            },
-        }
-        definition = EcsTaskDefinition(
-            self,
-            "migrate-task",
-            family=namer.name(Kind.MIGRATE_TASK),
-            requires_compatibilities=["FARGATE"],
-            network_mode="awsvpc",
-            cpu=str(MIGRATION_CPU),
-            memory=str(MIGRATION_MEMORY_MIB),
-            execution_role_arn=identity.execution_role.arn,
-            task_role_arn=identity.migration_role.arn,
-            runtime_platform=EcsTaskDefinitionRuntimePlatform(
-                operating_system_family="LINUX", cpu_architecture="X86_64"
-            ),
-            container_definitions=json.dumps([container]),
-            volume=migration.volumes(),
-        )
-        return OneOffTask(
-            definition=definition,
-            task_role=identity.migration_role,
-            execution_role=identity.execution_role,
-            container_name=MIGRATION_CONTAINER,
-            subnet_ids=[s.id for s in network.private_subnets],
-            security_group_ids=[self.connections.id],
-        )
 
     def _container(self, config: EnvironmentConfig, registry: ContainerRegistry, spec: ContainerSpec) -> dict[str, Any]:
         settings, port, fs = config.compute, config.network.app_port, config.file_storage

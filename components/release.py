@@ -26,7 +26,6 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from constructs import Construct
 
 from components.aws_context import AwsContext
-from components.compliance import allow_any_resource
 from components.compute import Compute
 from components.encryption import EncryptionKey
 from components.iam import Statement, grant, service_role
@@ -43,8 +42,6 @@ PIPFILE_LOCK = ROOT / "Pipfile.lock"
 RELEASE_PACKAGES = ("boto3", "botocore", "jmespath", "s3transfer", "python-dateutil", "six", "urllib3")
 RELEASE_PYTHON = "3.11"
 SCRIPT_END, REQUIREMENTS_END = "RELEASE_PY", "REQUIREMENTS_TXT"
-TASK_DEFINITIONS_SID = "EcsTaskDefinitionsHaveNoResourceLevelPermission"
-SCALABLE_TARGETS_SID = "DescribeScalableTargetsHasNoResourceLevelPermission"
 
 
 def release_requirements(lock: Path = PIPFILE_LOCK) -> str:
@@ -169,68 +166,16 @@ class Release(Construct):
             variables=variables,
             log_group=self.log_group,
         )
-        policy = grant(
+        grant(
             self,
             "policy",
             role=self.role,
-            name="release-to-ecs",
+            name="release-logs-and-artifacts",
             statements=[
-                Statement(actions=["ecs:DescribeServices", "ecs:UpdateService"], resources=compute.service.id),
-                Statement(
-                    sid=TASK_DEFINITIONS_SID,
-                    actions=["ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"],
-                    resources="*",
-                ),
-                # The script copies the template's tags onto each new revision; ECS authorizes tag-on-create
-                # separately.
-                Statement(
-                    actions="ecs:TagResource",
-                    resources=[
-                        aws.arn("ecs", f"task-definition/{compute.task_definition.family}:*"),
-                        aws.arn("ecs", f"task-definition/{migration.definition.family}:*"),
-                    ],
-                    condition={"StringEquals": {"ecs:CreateAction": "RegisterTaskDefinition"}},
-                ),
-                Statement(
-                    actions="iam:PassRole",
-                    resources=[identity.task_role.arn, identity.execution_role.arn, migration.task_role.arn],
-                    condition={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
-                ),
-                # The migration: only its own family, only in this cluster; then its task's status.
-                Statement(
-                    actions="ecs:RunTask",
-                    resources=aws.arn("ecs", f"task-definition/{migration.definition.family}:*"),
-                    condition={"ArnEquals": {"ecs:cluster": compute.cluster.arn}},
-                ),
-                Statement(actions="ecs:DescribeTasks", resources=aws.arn("ecs", f"task/{compute.cluster.name}/*")),
-                Statement(
-                    actions="application-autoscaling:RegisterScalableTarget",
-                    resources=compute.scalable_target.arn,
-                    condition={
-                        "StringEquals": {
-                            "application-autoscaling:service-namespace": "ecs",
-                            "application-autoscaling:scalable-dimension": "ecs:service:DesiredCount",
-                        }
-                    },
-                ),
-                Statement(
-                    sid=SCALABLE_TARGETS_SID, actions="application-autoscaling:DescribeScalableTargets", resources="*"
-                ),
                 write_statement(self.log_group),
                 # The build's output (imagedefinitions.json) is its input: read only.
                 Statement(actions=["s3:GetObject", "s3:GetObjectVersion"], resources=artifact_objects),
                 artifacts_key.decrypt_statement(),
             ],
         )
-        allow_any_resource(
-            policy,
-            TASK_DEFINITIONS_SID,
-            "ecs:DescribeTaskDefinition and ecs:RegisterTaskDefinition support no resource-level permission; "
-            "the roles a new revision may use are limited by the iam:PassRole statement beside it",
-        )
-        allow_any_resource(
-            policy,
-            SCALABLE_TARGETS_SID,
-            "application-autoscaling:DescribeScalableTargets supports no resource-level permission; it only "
-            "reads scaling settings, and the one write is scoped to this service's scalable target",
-        )
+        self.deploy_policy = compute.grant_deploy(self.role, aws=aws)

@@ -167,7 +167,10 @@ def test_release_role_may_exactly_deploy_this_service(each_env: tuple) -> None:
     partition = synth.ref("context/partition", "partition")
     family = synth.ref("compute/task", "family")
     migrate_family = synth.ref("compute/migrate-task", "family")
-    assert _statements(synth, "release-to-ecs") == [
+    # Compute.grant_deploy: what the release may do to ECS; the release project's own: logs and its input.
+    (deploy,) = [p for p in synth.resources("aws_iam_role_policy").values() if p["name"] == "deploy-to-ecs"]
+    assert deploy["role"] == synth.ref("delivery/release/role")
+    assert _statements(synth, "deploy-to-ecs") + _statements(synth, "release-logs-and-artifacts") == [
         {
             "Effect": "Allow",
             "Action": ["ecs:DescribeServices", "ecs:UpdateService"],

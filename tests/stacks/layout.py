@@ -52,7 +52,8 @@ RELEASE_PATH_CHANGES: dict[str, tuple[str, str]] = {
     "delivery/release/log-group": ("added", "the release project's logs"),
     "delivery/release/project": ("added", "the release project (delivery/release.py)"),
     "delivery/release/role": ("added", "its role"),
-    "delivery/release/policy": ("added", "its policy"),
+    "delivery/release/policy": ("added", "its policy: its logs, its input artifact"),
+    "compute/deploy-role": ("added", "its ECS permissions, granted by Compute.grant_deploy"),
     "delivery/source-seed": ("added", "the reference application as the first source archive"),
 }
 
