@@ -68,10 +68,12 @@ def _release(deployment: Deployment, image: str) -> str:
 
 
 def _migrations(deployment: Deployment) -> list[dict[str, Any]]:
-    """The migration tasks that have run (moto stops a task after a few describes, with exit code 0)."""
+    """The migration tasks that have run and stopped (moto stops a task after a few describes, with exit
+    code 0, but leaves its desired status RUNNING)."""
     ecs, cluster = deployment.client("ecs"), deployment.outputs["ECSClusterName"]
-    arns = ecs.list_tasks(cluster=cluster, desiredStatus="STOPPED", startedBy="release")["taskArns"]
-    return list(ecs.describe_tasks(cluster=cluster, tasks=arns)["tasks"]) if arns else []
+    arns = ecs.list_tasks(cluster=cluster, startedBy="release")["taskArns"]
+    tasks = ecs.describe_tasks(cluster=cluster, tasks=arns)["tasks"] if arns else []
+    return [t for t in tasks if t["lastStatus"] == "STOPPED"]
 
 
 def _service(deployment: Deployment) -> dict[str, Any]:
