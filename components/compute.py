@@ -48,7 +48,7 @@ from constructs import Construct
 from components.aws_context import AwsContext
 from components.compliance import allow_any_resource
 from components.connections import HTTPS_PORT, Connections, Reachable, Tier
-from components.container import ContainerSpec
+from components.container import ContainerSpec, awslogs, hardened
 from components.container_registry import ContainerRegistry
 from components.encryption import EncryptionKey
 from components.iam import Statement, grant, policies_of
@@ -299,22 +299,12 @@ class Compute(Construct):
             "image": registry.image(settings.image_tag),
             "essential": True,
             "portMappings": [{"containerPort": port, "hostPort": port, "protocol": "tcp"}],
-            "user": f"{fs.posix_uid}:{fs.posix_gid}",
-            "privileged": False,
-            "readonlyRootFilesystem": True,
-            "linuxParameters": {"initProcessEnabled": True, "capabilities": {"drop": ["ALL"]}},
+            **hardened(fs.posix_uid, fs.posix_gid),
             "mountPoints": spec.rendered_mounts(),
             # No `secrets`: the application logs in as DB_USER with an IAM token its task role signs
             # (Database.grant_connect), so there is no password to inject.
             "environment": spec.rendered_environment(),
-            "logConfiguration": {
-                "logDriver": "awslogs",
-                "options": {
-                    "awslogs-group": self.log_group.name,
-                    "awslogs-region": config.region,
-                    "awslogs-stream-prefix": settings.container_name,
-                },
-            },
+            "logConfiguration": awslogs(self.log_group.name, config.region, settings.container_name),
             "healthCheck": {
                 "command": HEALTH_CHECK_COMMAND,
                 "interval": 30,

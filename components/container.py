@@ -50,3 +50,22 @@ class ContainerSpec:
 
     def volumes(self) -> list[EcsTaskDefinitionVolume]:
         return [m.volume for m in self.mounts]
+
+
+def hardened(uid: int, gid: int) -> dict[str, Any]:
+    """The fields every container of ours carries: the non-root user, no privilege, a read-only root
+    filesystem, no Linux capability, and an init process that reaps children and forwards signals."""
+    return {
+        "user": f"{uid}:{gid}",
+        "privileged": False,
+        "readonlyRootFilesystem": True,
+        "linuxParameters": {"initProcessEnabled": True, "capabilities": {"drop": ["ALL"]}},
+    }
+
+
+def awslogs(group: str, region: str, prefix: str) -> dict[str, Any]:
+    """The ``awslogs`` log configuration: the container's output to ``group``, streams ``prefix/...``."""
+    return {
+        "logDriver": "awslogs",
+        "options": {"awslogs-group": group, "awslogs-region": region, "awslogs-stream-prefix": prefix},
+    }

@@ -18,7 +18,7 @@ from cdktf_cdktf_provider_aws.ecs_task_definition import (
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from constructs import Construct
 
-from components.container import ContainerSpec
+from components.container import ContainerSpec, awslogs, hardened
 from components.identity import WorkloadIdentity
 from components.network import Network
 from config.naming import Kind, Namer
@@ -69,20 +69,10 @@ def migration_task(
         "image": image,
         "essential": True,
         "command": MIGRATION_COMMAND,
-        "user": f"{fs.posix_uid}:{fs.posix_gid}",
-        "privileged": False,
-        "readonlyRootFilesystem": True,
-        "linuxParameters": {"initProcessEnabled": True, "capabilities": {"drop": ["ALL"]}},
+        **hardened(fs.posix_uid, fs.posix_gid),
         "mountPoints": spec.rendered_mounts(),
         "environment": spec.rendered_environment(),
-        "logConfiguration": {
-            "logDriver": "awslogs",
-            "options": {
-                "awslogs-group": log_group.name,
-                "awslogs-region": config.region,
-                "awslogs-stream-prefix": MIGRATION_CONTAINER,
-            },
-        },
+        "logConfiguration": awslogs(log_group.name, config.region, MIGRATION_CONTAINER),
     }
     definition = EcsTaskDefinition(
         scope,

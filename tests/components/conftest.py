@@ -16,6 +16,8 @@ import pytest
 
 from components.aws_context import AwsContext
 from components.encryption import KEY_SPECS, EncryptionKey
+from components.file_storage import FileStorage
+from components.network import Network
 from config import ENVIRONMENTS, EnvironmentConfig
 from config.naming import KeyPurpose, Namer
 from stacks.aws_provider import use_aws
@@ -31,6 +33,17 @@ class BareStack:
 
     def synth(self) -> Synth:
         return Synth(self.stack)
+
+    def file_storage(self) -> FileStorage:
+        """The file system in its own network (one key for both), as the platform builds it."""
+        key = self.key(KeyPurpose.EFS)
+        network = Network(
+            self.stack, "network", settings=self.config.network, namer=self.namer, aws=self.aws, logs_key=key,
+            log_retention_days=7,
+        )  # fmt: skip
+        return FileStorage(
+            self.stack, "files", settings=self.config.file_storage, namer=self.namer, network=network, key=key
+        )
 
     def key(self, purpose: KeyPurpose, id: str = "key") -> EncryptionKey:
         """The customer-managed key of ``purpose``, as the platform's ``Encryption`` makes it."""

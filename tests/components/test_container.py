@@ -8,9 +8,6 @@ import pytest
 from cdktf_cdktf_provider_aws.ecs_task_definition import EcsTaskDefinitionVolume
 
 from components.container import ContainerSpec
-from components.file_storage import FileStorage
-from components.network import Network
-from config.naming import KeyPurpose
 from tests.components.conftest import BareStack
 
 
@@ -37,15 +34,7 @@ def test_a_path_is_mounted_once() -> None:
 def test_file_storage_binds_its_access_point_over_tls_its_path_and_its_mount_targets(
     bare_stack: Callable[[], BareStack],
 ) -> None:
-    bare = bare_stack()
-    key = bare.key(KeyPurpose.EFS)
-    network = Network(
-        bare.stack, "network", settings=bare.config.network, namer=bare.namer, aws=bare.aws, logs_key=key,
-        log_retention_days=7,
-    )  # fmt: skip
-    storage = FileStorage(
-        bare.stack, "files", settings=bare.config.file_storage, namer=bare.namer, network=network, key=key
-    )
+    storage = bare_stack().file_storage()
     spec = ContainerSpec()
     storage.bind(spec, "/mnt/data")
     assert spec.rendered_environment() == [{"name": "DATA_DIR", "value": "/mnt/data"}]

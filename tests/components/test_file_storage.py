@@ -88,22 +88,13 @@ def test_grant_mount_names_each_role_in_both_policies_and_no_grant_admits_nobody
     from cdktf_cdktf_provider_aws.efs_file_system_policy import EfsFileSystemPolicy
     from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 
-    from components.file_storage import CLIENT_ACTIONS, FileStorage
+    from components.file_storage import CLIENT_ACTIONS
     from components.iam import service_role
-    from components.network import Network
-    from config.naming import KeyPurpose
 
     attached: list[str] = []
 
     def build(bare: BareStack, roles: int) -> Synth:
-        key = bare.key(KeyPurpose.EFS)
-        network = Network(
-            bare.stack, "network", settings=bare.config.network, namer=bare.namer, aws=bare.aws, logs_key=key,
-            log_retention_days=7,
-        )  # fmt: skip
-        storage = FileStorage(
-            bare.stack, "files", settings=bare.config.file_storage, namer=bare.namer, network=network, key=key
-        )
+        storage = bare.file_storage()
         for i in range(roles):
             role = service_role(
                 bare.stack, f"r{i}", name=f"r{i}", service="ecs-tasks.amazonaws.com", aws=bare.aws, description="t"
