@@ -6,6 +6,7 @@ from cdktf_cdktf_provider_aws.db_instance import DbInstance
 from cdktf_cdktf_provider_aws.db_parameter_group import DbParameterGroup, DbParameterGroupParameter
 from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
 from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from constructs import Construct
 
@@ -228,22 +229,21 @@ class Database(Construct):
         if master_secret:
             container.set("DB_MASTER_SECRET_ARN", self.secret_arn)
 
-    def grant_connect(self, role: IamRole, username: str) -> Statement:
+    def grant_connect(self, role: IamRole, username: str) -> IamRolePolicy:
         """Let ``role`` log in as the PostgreSQL user ``username`` with an IAM authentication token, and
         nothing else: ``rds-db:connect`` on that one user of this instance (RDS user guide, "Creating and
         using an IAM policy for IAM database access": the resource is
-        ``arn:{partition}:rds-db:{region}:{account}:dbuser:{DbiResourceId}/{user}``). Returns what it attached.
+        ``arn:{partition}:rds-db:{region}:{account}:dbuser:{DbiResourceId}/{user}``). Returns the policy.
         """
         statement = Statement(
             actions="rds-db:connect",
             resources=self._aws.arn("rds-db", f"dbuser:{self.instance.resource_id}/{username}"),
         )
-        grant(self, f"connect-{role.node.id}", role=role, name="connect-to-database", statements=[statement])
-        return statement
+        return grant(self, f"connect-{role.node.id}", role=role, name="connect-to-database", statements=[statement])
 
-    def grant_read_secret(self, role: IamRole) -> None:
-        """Let ``role`` read the master secret (and decrypt it with its key), nothing else."""
-        grant(
+    def grant_read_secret(self, role: IamRole) -> IamRolePolicy:
+        """Let ``role`` read the master secret (and decrypt it with its key), nothing else; returns the policy."""
+        return grant(
             self,
             f"read-secret-{role.node.id}",
             role=role,
