@@ -42,7 +42,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 # Fields DescribeTaskDefinition returns that RegisterTaskDefinition does not accept.
 READ_ONLY_FIELDS = (
@@ -58,6 +58,9 @@ READ_ONLY_FIELDS = (
 SCALABLE_DIMENSION = "ecs:service:DesiredCount"
 DEFAULT_TIMEOUT_SECONDS = 1800
 DEFAULT_POLL_SECONDS = 15
+
+
+T = TypeVar("T")
 
 
 class ReleaseError(RuntimeError):
@@ -137,19 +140,39 @@ def run_migration(
         raise ReleaseError(f"the migration task did not start: {started.get('failures')}")
     task: str = started["tasks"][0]["taskArn"]
     log(f"migration {task} started from {revision}")
+
+    def stopped() -> str | None:
+        (described_task,) = ecs.describe_tasks(cluster=cluster, tasks=[task])["tasks"]
+        if described_task.get("lastStatus") != "STOPPED":
+            return None
+        containers = [c for c in described_task.get("containers", []) if c.get("name") == migration.container]
+        code = containers[0].get("exitCode") if containers else None
+        if code != 0:
+            reason = described_task.get("stoppedReason", "no reason given")
+            raise ReleaseError(f"migration {task} failed (exit code {code}: {reason}); see its log stream")
+        log(f"migration {task} completed")
+        return task
+
+    expired = f"migration {task} did not finish in {timeout_seconds}s"
+    return _poll(stopped, timeout_seconds, poll_seconds, sleep, clock, expired)
+
+
+def _poll(
+    check: Callable[[], T | None],
+    timeout_seconds: float,
+    poll_seconds: float,
+    sleep: Callable[[float], None],
+    clock: Callable[[], float],
+    expired: str,
+) -> T:
+    """Call ``check`` until it returns a value (it raises when what it watches failed); ``expired`` at the deadline."""
     deadline = clock() + timeout_seconds
     while True:
-        (described_task,) = ecs.describe_tasks(cluster=cluster, tasks=[task])["tasks"]
-        if described_task.get("lastStatus") == "STOPPED":
-            containers = [c for c in described_task.get("containers", []) if c.get("name") == migration.container]
-            code = containers[0].get("exitCode") if containers else None
-            if code != 0:
-                reason = described_task.get("stoppedReason", "no reason given")
-                raise ReleaseError(f"migration {task} failed (exit code {code}: {reason}); see its log stream")
-            log(f"migration {task} completed")
-            return task
+        found = check()
+        if found is not None:
+            return found
         if clock() >= deadline:
-            raise ReleaseError(f"migration {task} did not finish in {timeout_seconds}s")
+            raise ReleaseError(expired)
         sleep(poll_seconds)
 
 
@@ -184,8 +207,8 @@ def wait_for_steady_state(
     out): the primary deployment's rollout state is FAILED, or the service is no longer on ``revision``
     (the circuit breaker put it back on the previous one).
     """
-    deadline = clock() + timeout_seconds
-    while True:
+
+    def stable() -> dict[str, Any] | None:
         current = describe_service(ecs, cluster, service)
         deployments = current.get("deployments", [])
         primary: dict[str, Any] = next((d for d in deployments if d.get("status") == "PRIMARY"), {})
@@ -198,9 +221,10 @@ def wait_for_steady_state(
             raise ReleaseError(f"deployment of {revision} failed: {primary.get('rolloutStateReason', 'no reason')}")
         if len(deployments) == 1 and current.get("runningCount") == current.get("desiredCount"):
             return current
-        if clock() >= deadline:
-            raise ReleaseError(f"service {service!r} did not reach a steady state on {revision} in {timeout_seconds}s")
-        sleep(poll_seconds)
+        return None
+
+    expired = f"service {service!r} did not reach a steady state on {revision} in {timeout_seconds}s"
+    return _poll(stable, timeout_seconds, poll_seconds, sleep, clock, expired)
 
 
 def set_minimum_capacity(autoscaling: Any, *, cluster: str, service: str, min_capacity: int) -> None:
