@@ -45,20 +45,19 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
-from components.aws_context import AwsContext
 from components.compliance import allow_any_resource
 from components.connections import HTTPS_PORT, Connections, Reachable, Tier
 from components.container import ContainerSpec, awslogs, hardened
 from components.container_registry import ContainerRegistry
-from components.encryption import EncryptionKey
+from components.context import StackContext
 from components.iam import Statement, grant, policies_of
 from components.identity import WorkloadIdentity
 from components.load_balancer import LoadBalancer
-from components.logs import log_group, write_statement
+from components.logs import write_statement
 from components.migration_task import SCRATCH_PATH, migration_task
 from components.network import Network
 from config.naming import Kind, Namer
-from config.settings import ComputeSettings, EnvironmentConfig
+from config.settings import ComputeSettings
 
 DATA_PATH = "/mnt/data"
 SCALE_IN_COOLDOWN_SECONDS = 300
@@ -77,31 +76,32 @@ class Compute(Construct):
         scope: Construct,
         id: str,
         *,
-        config: EnvironmentConfig,
-        namer: Namer,
+        settings: ComputeSettings,
+        app_port: int,
+        context: StackContext,
         network: Network,
         identity: WorkloadIdentity,
         registry: ContainerRegistry,
         load_balancer: LoadBalancer,
         container: ContainerSpec,
         migration: ContainerSpec,
-        logs_key: EncryptionKey,
     ) -> None:
         """``container``: what the components the application uses bound to it (database, file storage);
-        ``migration``: the same for the one-off migration task. Compute adds its own (region, port,
-        health path, the scratch volume) and renders each into its task definition."""
+        ``migration``: the same for the one-off migration task. Compute adds its own (region, port, the
+        load balancer's health path, the scratch volume) and renders each into its task definition."""
         super().__init__(scope, id)
+        namer = context.namer
+        self.settings = settings
+        self._aws = context.aws
         self._task_role = identity.task_role
-        settings = config.compute
         self.connections = Connections(
             self,
             "connections",
             tier=Tier.ECS,
             description="ECS tasks: application port from the load balancer only",
             vpc_id=network.vpc.id,
-            namer=namer,
-            port=config.network.app_port,
-            adopted=config.adopted,
+            context=context,
+            port=app_port,
         )
         self.connections.allow_to_anywhere(
             HTTPS_PORT,
@@ -123,13 +123,7 @@ class Compute(Construct):
                 EcsClusterCapacityProvidersDefaultCapacityProviderStrategy(capacity_provider="FARGATE", weight=1)
             ],
         )
-        self.log_group = log_group(
-            self,
-            "log-group",
-            name=namer.name(Kind.APP_LOG_GROUP),
-            key=logs_key,
-            retention_days=config.observability.log_retention_days,
-        )
+        self.log_group = context.log_group(self, "log-group", name=namer.name(Kind.APP_LOG_GROUP))
         registry.grant_pull(identity.execution_role)
         grant(
             self,
@@ -138,7 +132,8 @@ class Compute(Construct):
             name="write-application-logs",
             statements=[write_statement(self.log_group)],
         )
-        app = self._container(config, registry, container)  # adds Compute's own before the volumes render
+        # Compute's own contributions are added before the volumes render.
+        app = self._container(app_port, load_balancer, registry, container)
         self.task_definition = EcsTaskDefinition(
             self,
             "task",
@@ -175,7 +170,7 @@ class Compute(Construct):
                 EcsServiceLoadBalancer(
                     target_group_arn=load_balancer.target_group.arn,
                     container_name=settings.container_name,
-                    container_port=config.network.app_port,
+                    container_port=app_port,
                 )
             ],
             health_check_grace_period_seconds=settings.health_check_grace_period_seconds,
@@ -205,21 +200,20 @@ class Compute(Construct):
         self._autoscaling(settings, namer)
         self.migration_task = migration_task(
             self,
-            config=config,
-            namer=namer,
+            context=context,
             network=network,
             identity=identity,
-            image=registry.image(config.compute.image_tag),
+            image=registry.image(settings.image_tag),
             spec=migration,
             log_group=self.log_group,
             security_group_id=self.connections.id,
         )
 
-    def grant_deploy(self, role: IamRole, *, aws: AwsContext) -> IamRolePolicy:
+    def grant_deploy(self, role: IamRole) -> IamRolePolicy:
         """Let ``role`` release to this service, and nothing else of ECS: register revisions of the app and
         migration families (tags copied) and pass their roles, run the migration in this cluster and read
         its task, move the service, and set the scalable target's minimum. Returns the policy attached."""
-        migration = self.migration_task
+        migration, aws = self.migration_task, self._aws
         policy = grant(
             self,
             f"deploy-{role.node.id}",
@@ -287,11 +281,13 @@ class Compute(Construct):
         """Let ``peer`` (the load balancer) reach the tasks on the application port, SG to SG."""
         self.connections.allow_from(peer)
 
-    def _container(self, config: EnvironmentConfig, registry: ContainerRegistry, spec: ContainerSpec) -> dict[str, Any]:
-        settings, port, fs = config.compute, config.network.app_port, config.file_storage
-        spec.set("AWS_REGION", config.region)
+    def _container(
+        self, port: int, load_balancer: LoadBalancer, registry: ContainerRegistry, spec: ContainerSpec
+    ) -> dict[str, Any]:
+        settings, region = self.settings, self._aws.region
+        spec.set("AWS_REGION", region)
         # The target group's path: the server answers it, and the container health check asks it.
-        spec.set("HEALTH_PATH", config.load_balancer.health_check_path)
+        spec.set("HEALTH_PATH", load_balancer.health_check_path)
         spec.set("PORT", str(port))
         spec.mount(EcsTaskDefinitionVolume(name="scratch"), SCRATCH_PATH)
         return {
@@ -299,12 +295,12 @@ class Compute(Construct):
             "image": registry.image(settings.image_tag),
             "essential": True,
             "portMappings": [{"containerPort": port, "hostPort": port, "protocol": "tcp"}],
-            **hardened(fs.posix_uid, fs.posix_gid),
+            **hardened(spec.uid, spec.gid),
             "mountPoints": spec.rendered_mounts(),
             # No `secrets`: the application logs in as DB_USER with an IAM token its task role signs
             # (Database.grant_connect), so there is no password to inject.
             "environment": spec.rendered_environment(),
-            "logConfiguration": awslogs(self.log_group.name, config.region, settings.container_name),
+            "logConfiguration": awslogs(self.log_group.name, region, settings.container_name),
             "healthCheck": {
                 "command": HEALTH_CHECK_COMMAND,
                 "interval": 30,

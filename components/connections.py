@@ -14,8 +14,9 @@ from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.security_group_rule import SecurityGroupRule
 from constructs import Construct
 
-from config.naming import Kind, Namer
-from config.settings import AdoptedSettings, Tier
+from components.context import StackContext
+from config.naming import Kind
+from config.settings import Tier
 
 # Tier is defined in config (AdoptedSettings is keyed by it) and used from here by the groups' owners.
 __all__ = ["ANYWHERE_V4", "HTTPS_PORT", "HTTP_PORT", "NFS_PORT", "POSTGRES_PORT", "Connections", "Reachable", "Tier"]
@@ -47,15 +48,15 @@ class Connections(Construct):
         tier: Tier,
         description: str,
         vpc_id: str,
-        namer: Namer,
+        context: StackContext,
         port: int | None = None,
-        adopted: AdoptedSettings | None = None,
     ) -> None:
-        """``adopted``: the environment's adopted live values; its description for ``tier`` replaces ours."""
+        """An adopted environment's live description for ``tier`` (``context.adopted``) replaces ours."""
         super().__init__(scope, id)
         self.tier = tier
         self.port = port
-        name = namer.name(Kind(f"{tier.value}-sg"))
+        name = context.namer.name(Kind(f"{tier.value}-sg"))
+        adopted = context.adopted
         self.security_group = SecurityGroup(
             self,
             "security-group",

@@ -27,6 +27,10 @@ class Mount:
 class ContainerSpec:
     """Environment, mounts and start dependencies of one container, as its components bind them."""
 
+    uid: int
+    gid: int
+    """The non-root user the container runs as (the stack gives every container of ours the file storage
+    access point's POSIX user, so whatever one writes has one owner)."""
     environment: dict[str, str] = field(default_factory=dict)
     mounts: list[Mount] = field(default_factory=list)
     depends_on: list[ITerraformDependable] = field(default_factory=list)

@@ -15,9 +15,10 @@ from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
 from components.compliance import allow_any_resource
+from components.context import StackContext
 from components.encryption import EncryptionKey
 from components.iam import Statement, grant
-from config.naming import Kind, Namer
+from config.naming import Kind
 
 PULL_ACTIONS = ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"]
 PUSH_ACTIONS = [
@@ -45,20 +46,19 @@ class ContainerRegistry(Construct):
         scope: Construct,
         id: str,
         *,
-        namer: Namer,
+        context: StackContext,
         key: EncryptionKey,
         images_kept: int,
-        force_destroy: bool,
     ) -> None:
         super().__init__(scope, id)
         self.repository = EcrRepository(
             self,
             "repository",
-            name=namer.name(Kind.ECR),
+            name=context.namer.name(Kind.ECR),
             image_tag_mutability="IMMUTABLE",
             image_scanning_configuration=EcrRepositoryImageScanningConfiguration(scan_on_push=True),
             encryption_configuration=[EcrRepositoryEncryptionConfiguration(encryption_type="KMS", kms_key=key.arn)],
-            force_delete=force_destroy,
+            force_delete=context.force_destroy,
         )
         EcrLifecyclePolicy(
             self,

@@ -14,12 +14,12 @@ from components.aws_context import AwsContext
 from components.compliance import suppress
 from components.connections import POSTGRES_PORT, Connections, Reachable, Tier
 from components.container import ContainerSpec
+from components.context import StackContext
 from components.encryption import EncryptionKey
 from components.iam import Statement, grant, service_role
-from components.logs import log_group
 from components.network import Network
 from config.naming import RDS_LOG_EXPORTS, Kind, Namer
-from config.settings import AdoptedSettings, DatabaseSettings
+from config.settings import DatabaseSettings
 
 # Connection hygiene the HIPAA audit-control safeguard expects; rds.force_ssl refuses any client
 # that does not negotiate TLS, whatever the application is configured to do.
@@ -56,17 +56,13 @@ class Database(Construct):
         id: str,
         *,
         settings: DatabaseSettings,
-        deletion_protection: bool,
-        namer: Namer,
-        aws: AwsContext,
+        context: StackContext,
         network: Network,
         storage_key: EncryptionKey,
         secret_key: EncryptionKey,
-        logs_key: EncryptionKey,
-        log_retention_days: int,
-        adopted: AdoptedSettings | None = None,
     ) -> None:
         super().__init__(scope, id)
+        namer, aws, deletion_protection = context.namer, context.aws, context.deletion_protection
         self._secret_key = secret_key
         self._aws = aws
         self._database_name = settings.database_name
@@ -76,9 +72,8 @@ class Database(Construct):
             tier=Tier.RDS,
             description="PostgreSQL: 5432 from ECS tasks only",
             vpc_id=network.vpc.id,
-            namer=namer,
+            context=context,
             port=POSTGRES_PORT,
-            adopted=adopted,
         )
         subnet_group = DbSubnetGroup(
             self,
@@ -101,13 +96,7 @@ class Database(Construct):
         # Created before the instance so RDS writes its log exports into encrypted, expiring groups
         # instead of creating unencrypted ones that never expire.
         log_groups = [
-            log_group(
-                self,
-                f"log-group-{export}",
-                name=namer.name(Kind.RDS_LOG_GROUP, purpose=export),
-                key=logs_key,
-                retention_days=log_retention_days,
-            )
+            context.log_group(self, f"log-group-{export}", name=namer.name(Kind.RDS_LOG_GROUP, purpose=export))
             for export in RDS_LOG_EXPORTS
         ]
         monitoring = self._monitoring_role(namer, aws) if settings.enhanced_monitoring_interval_seconds else None

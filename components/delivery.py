@@ -33,15 +33,15 @@ from components.bucket import SecureBucket
 from components.compliance import suppress
 from components.compute import Compute
 from components.container_registry import ContainerRegistry
+from components.context import StackContext
 from components.encryption import EncryptionKey
 from components.iam import Statement, grant, service_role
-from components.identity import WorkloadIdentity
-from components.logs import log_group, write_statement
+from components.logs import write_statement
 from components.pipeline_project import pipeline_project
 from components.release import Release
 from components.source_seed import seed_source
 from config.naming import Kind, Namer, pipeline_artifact_prefix
-from config.settings import ComputeSettings, DeliverySettings, SourceKind
+from config.settings import DeliverySettings, SourceKind
 
 BUILDSPEC = Path(__file__).resolve().parent.parent / "delivery" / "buildspec.yml"
 
@@ -55,18 +55,13 @@ class Delivery(Construct):
         id: str,
         *,
         settings: DeliverySettings,
-        force_destroy: bool,
-        log_retention_days: int,
-        namer: Namer,
-        aws: AwsContext,
+        context: StackContext,
         artifacts_key: EncryptionKey,
-        logs_key: EncryptionKey,
         registry: ContainerRegistry,
         compute: Compute,
-        identity: WorkloadIdentity,
-        compute_settings: ComputeSettings,
     ) -> None:
         super().__init__(scope, id)
+        namer, aws = context.namer, context.aws
         self._settings = settings
         pipeline_name = namer.name(Kind.PIPELINE)
         # Only the pipeline's own artifacts expire: the S3 source archive must outlive a quiet month,
@@ -79,15 +74,9 @@ class Delivery(Construct):
             key=artifacts_key,
             expire_after_days=settings.artifact_retention_days,
             expire_prefix=artifact_prefix,
-            force_destroy=force_destroy,
+            force_destroy=context.force_destroy,
         )
-        self.build_log_group = log_group(
-            self,
-            "build-log-group",
-            name=namer.name(Kind.BUILD_LOG_GROUP),
-            key=logs_key,
-            retention_days=log_retention_days,
-        )
+        self.build_log_group = context.log_group(self, "build-log-group", name=namer.name(Kind.BUILD_LOG_GROUP))
         self.build_role = service_role(
             self,
             "build-role",
@@ -136,7 +125,7 @@ class Delivery(Construct):
             image=settings.build_image,
             # Needed for `docker build` inside the build container, and for nothing else.
             privileged=True,
-            variables={"REPOSITORY_URI": registry.url, "CONTAINER_NAME": compute_settings.container_name},
+            variables={"REPOSITORY_URI": registry.url, "CONTAINER_NAME": compute.settings.container_name},
             log_group=self.build_log_group,
         )
         suppress(
@@ -157,15 +146,10 @@ class Delivery(Construct):
             self,
             "release",
             settings=settings,
-            compute_settings=compute_settings,
-            log_retention_days=log_retention_days,
-            namer=namer,
-            aws=aws,
+            context=context,
             artifacts_key=artifacts_key,
-            logs_key=logs_key,
             artifact_objects=self.artifacts.objects_arn(artifact_prefix),
             compute=compute,
-            identity=identity,
         )
         # The pipeline runs once when it is created: with the S3 source, the seed must be there first.
         self.source_seed = (

@@ -23,11 +23,12 @@ from constructs import Construct
 
 from components.connections import NFS_PORT, Connections, Reachable, Tier
 from components.container import ContainerSpec
+from components.context import StackContext
 from components.encryption import EncryptionKey
 from components.iam import Effect, Statement, grant, policy_document
 from components.network import Network
-from config.naming import Kind, Namer
-from config.settings import AdoptedSettings, FileStorageSettings
+from config.naming import Kind
+from config.settings import FileStorageSettings
 
 CLIENT_ACTIONS = ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
 ROOT_DIRECTORY_MODE = "0750"
@@ -46,22 +47,21 @@ class FileStorage(Construct):
         id: str,
         *,
         settings: FileStorageSettings,
-        namer: Namer,
+        context: StackContext,
         network: Network,
         key: EncryptionKey,
-        adopted: AdoptedSettings | None = None,
     ) -> None:
-        """``adopted``: the environment's adopted live values (creation token, security group description)."""
+        """An adopted environment (``context.adopted``) keeps its live creation token and group description."""
         super().__init__(scope, id)
+        namer, adopted = context.namer, context.adopted
         self.connections = Connections(
             self,
             "connections",
             tier=Tier.EFS,
             description="EFS mount targets: NFS from ECS tasks only",
             vpc_id=network.vpc.id,
-            namer=namer,
+            context=context,
             port=NFS_PORT,
-            adopted=adopted,
         )
         self.file_system = EfsFileSystem(
             self,

@@ -12,16 +12,17 @@ from __future__ import annotations
 
 from constructs import Construct
 
-from components.aws_context import AwsContext
+from components.context import StackContext
 from components.iam import service_role
-from config.naming import Kind, Namer
+from config.naming import Kind
 
 ECS_TASKS = "ecs-tasks.amazonaws.com"
 
 
 class WorkloadIdentity(Construct):
-    def __init__(self, scope: Construct, id: str, *, namer: Namer, aws: AwsContext) -> None:
+    def __init__(self, scope: Construct, id: str, *, context: StackContext) -> None:
         super().__init__(scope, id)
+        namer, aws = context.namer, context.aws
         tasks_of_this_account = aws.arn("ecs", "*")
         self.task_role = service_role(
             self,

@@ -16,15 +16,15 @@ from cdktf_cdktf_provider_aws.lb_listener import (
 from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup, LbTargetGroupHealthCheck
 from constructs import Construct
 
-from components.aws_context import AwsContext
 from components.bucket import SecureBucket
 from components.compliance import suppress
 from components.connections import HTTP_PORT, HTTPS_PORT, Connections, Tier
+from components.context import StackContext
 from components.domain import Domain
 from components.iam import Statement
 from components.network import Network
-from config.naming import Kind, Namer
-from config.settings import AdoptedSettings, LoadBalancerSettings
+from config.naming import Kind
+from config.settings import LoadBalancerSettings
 
 # TLS 1.3 with TLS 1.2 as the floor and forward-secret ciphers only (HIPAA transmission security).
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
@@ -46,25 +46,20 @@ class LoadBalancer(Construct):
         *,
         settings: LoadBalancerSettings,
         app_port: int,
-        deletion_protection: bool,
-        force_destroy: bool,
-        namer: Namer,
-        aws: AwsContext,
+        context: StackContext,
         network: Network,
         domain: Domain | None = None,
-        adopted: AdoptedSettings | None = None,
     ) -> None:
-        """``domain``: serve HTTPS with its DNS-validated certificate (else ``settings.certificate_arn``);
-        ``adopted``: the environment's adopted live values (its security group's description)."""
+        """``domain``: serve HTTPS with its DNS-validated certificate (else ``settings.certificate_arn``)."""
         super().__init__(scope, id)
+        namer, aws, deletion_protection = context.namer, context.aws, context.deletion_protection
         self.connections = Connections(
             self,
             "connections",
             tier=Tier.ALB,
             description="Internet-facing load balancer: HTTPS (and HTTP redirect) in",
             vpc_id=network.vpc.id,
-            namer=namer,
-            adopted=adopted,
+            context=context,
         )
         for port in (HTTPS_PORT, HTTP_PORT):
             internet = self.connections.allow_from_anywhere(
@@ -84,7 +79,7 @@ class LoadBalancer(Construct):
             key=None,
             sse_s3_reason="ALB access log delivery writes only to buckets encrypted with SSE-S3 (AES256)",
             expire_after_days=settings.access_log_retention_days,
-            force_destroy=force_destroy,
+            force_destroy=context.force_destroy,
         )
         self.access_logs.explain_no_event_notifications(
             "a write-only log archive: nothing reacts to new log objects, they are read during investigations"
@@ -114,6 +109,7 @@ class LoadBalancer(Construct):
             # ELB test-writes to the bucket when logging is turned on: the policy must exist first.
             depends_on=[self.access_logs.policy],
         )
+        self.health_check_path = settings.health_check_path
         self.target_group = LbTargetGroup(
             self,
             "target-group",

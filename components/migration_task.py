@@ -19,10 +19,10 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from constructs import Construct
 
 from components.container import ContainerSpec, awslogs, hardened
+from components.context import StackContext
 from components.identity import WorkloadIdentity
 from components.network import Network
-from config.naming import Kind, Namer
-from config.settings import EnvironmentConfig
+from config.naming import Kind
 
 SCRATCH_PATH = "/tmp"  # the root filesystem is read-only; this task-local volume is the only scratch space
 MIGRATION_COMMAND = ["python", "-m", "app.migrate"]
@@ -49,8 +49,7 @@ class OneOffTask:
 def migration_task(
     scope: Construct,
     *,
-    config: EnvironmentConfig,
-    namer: Namer,
+    context: StackContext,
     network: Network,
     identity: WorkloadIdentity,
     image: str,
@@ -61,23 +60,23 @@ def migration_task(
     """``python -m app.migrate`` as its own task definition: the application's image, user and
     read-only root filesystem, its own task role (the only one that may read the master secret),
     the shared execution role (image pull, logs), no port and no file system."""
-    fs = config.file_storage
-    spec.set("AWS_REGION", config.region)
+    region = context.aws.region
+    spec.set("AWS_REGION", region)
     spec.mount(EcsTaskDefinitionVolume(name="scratch"), SCRATCH_PATH)
     container = {
         "name": MIGRATION_CONTAINER,
         "image": image,
         "essential": True,
         "command": MIGRATION_COMMAND,
-        **hardened(fs.posix_uid, fs.posix_gid),
+        **hardened(spec.uid, spec.gid),
         "mountPoints": spec.rendered_mounts(),
         "environment": spec.rendered_environment(),
-        "logConfiguration": awslogs(log_group.name, config.region, MIGRATION_CONTAINER),
+        "logConfiguration": awslogs(log_group.name, region, MIGRATION_CONTAINER),
     }
     definition = EcsTaskDefinition(
         scope,
         "migrate-task",
-        family=namer.name(Kind.MIGRATE_TASK),
+        family=context.namer.name(Kind.MIGRATE_TASK),
         requires_compatibilities=["FARGATE"],
         network_mode="awsvpc",
         cpu=str(MIGRATION_CPU),

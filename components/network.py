@@ -18,12 +18,10 @@ from cdktf_cdktf_provider_aws.subnet import Subnet
 from cdktf_cdktf_provider_aws.vpc import Vpc
 from constructs import Construct
 
-from components.aws_context import AwsContext
 from components.connections import ANYWHERE_V4
-from components.encryption import EncryptionKey
+from components.context import StackContext
 from components.iam import Statement, grant, service_role
-from components.logs import log_group
-from config.naming import Kind, Namer
+from config.naming import Kind
 from config.settings import NetworkSettings
 
 
@@ -36,13 +34,10 @@ class Network(Construct):
         id: str,
         *,
         settings: NetworkSettings,
-        namer: Namer,
-        aws: AwsContext,
-        logs_key: EncryptionKey,
-        log_retention_days: int,
+        context: StackContext,
     ) -> None:
         super().__init__(scope, id)
-        self._namer = namer
+        self._namer = namer = context.namer
         self.vpc = Vpc(
             self,
             "vpc",
@@ -63,7 +58,7 @@ class Network(Construct):
             for i, (cidr, az) in enumerate(zip(settings.private_subnet_cidrs, settings.availability_zones, strict=True))
         ]
         self._routing(settings)
-        self._flow_logs(settings, aws, logs_key, log_retention_days)
+        self._flow_logs(settings, context)
 
     def _subnet(self, tier: str, index: int, cidr: str, az: str) -> Subnet:
         return Subnet(
@@ -125,17 +120,9 @@ class Network(Construct):
             self.private_route_tables.append(rt)
             self.private_egress.extend([route, association])
 
-    def _flow_logs(
-        self, settings: NetworkSettings, aws: AwsContext, logs_key: EncryptionKey, retention_days: int
-    ) -> None:
-        namer = self._namer
-        self.flow_log_group = log_group(
-            self,
-            "flow-logs-log-group",
-            name=namer.name(Kind.FLOW_LOGS_LOG_GROUP),
-            key=logs_key,
-            retention_days=retention_days,
-        )
+    def _flow_logs(self, settings: NetworkSettings, context: StackContext) -> None:
+        namer, aws = self._namer, context.aws
+        self.flow_log_group = context.log_group(self, "flow-logs-log-group", name=namer.name(Kind.FLOW_LOGS_LOG_GROUP))
         role = service_role(
             self,
             "flow-logs-role",

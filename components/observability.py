@@ -18,13 +18,13 @@ from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
 from constructs import Construct
 
-from components.aws_context import AwsContext
 from components.compute import Compute
+from components.context import StackContext
 from components.database import Database
 from components.encryption import EncryptionKey
 from components.iam import Effect, Statement, policy_document
 from components.load_balancer import LoadBalancer
-from config.naming import Kind, Namer
+from config.naming import Kind
 from config.settings import ObservabilitySettings
 
 GIB = 1024**3
@@ -53,16 +53,14 @@ class Observability(Construct):
         id: str,
         *,
         settings: ObservabilitySettings,
-        region: str,
-        namer: Namer,
-        aws: AwsContext,
+        context: StackContext,
         key: EncryptionKey,
         compute: Compute,
         database: Database,
         load_balancer: LoadBalancer,
     ) -> None:
         super().__init__(scope, id)
-        self._namer = namer
+        self._namer = namer = context.namer
         self.topic = SnsTopic(self, "topic", name=namer.name(Kind.ALARMS), kms_master_key_id=key.arn)
         self.topic_policy = SnsTopicPolicy(
             self,
@@ -74,7 +72,7 @@ class Observability(Construct):
                     principal={"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]},
                     actions="sns:Publish",
                     resources=self.topic.arn,
-                    condition={"StringEquals": {"aws:SourceAccount": aws.account_id}},
+                    condition={"StringEquals": {"aws:SourceAccount": context.aws.account_id}},
                 ),
                 Statement(
                     sid="DenyWithoutTls",
@@ -92,7 +90,7 @@ class Observability(Construct):
             )
         self.specs = _alarm_specs(settings, compute, database, load_balancer)
         self.alarms = [self._alarm(spec, settings) for spec in self.specs]
-        self._dashboard(region)
+        self._dashboard(context.aws.region)
 
     def _alarm(self, spec: AlarmSpec, settings: ObservabilitySettings) -> CloudwatchMetricAlarm:
         thresholds = settings.thresholds

@@ -25,15 +25,14 @@ import yaml
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from constructs import Construct
 
-from components.aws_context import AwsContext
 from components.compute import Compute
+from components.context import StackContext
 from components.encryption import EncryptionKey
 from components.iam import Statement, grant, service_role
-from components.identity import WorkloadIdentity
-from components.logs import log_group, write_statement
+from components.logs import write_statement
 from components.pipeline_project import pipeline_project
-from config.naming import Kind, Namer
-from config.settings import BuildComputeType, ComputeSettings, DeliverySettings
+from config.naming import Kind
+from config.settings import BuildComputeType, DeliverySettings
 
 ROOT = Path(__file__).resolve().parent.parent
 RELEASE_SCRIPT = ROOT / "delivery" / "release.py"
@@ -109,30 +108,20 @@ class Release(Construct):
         id: str,
         *,
         settings: DeliverySettings,
-        compute_settings: ComputeSettings,
-        log_retention_days: int,
-        namer: Namer,
-        aws: AwsContext,
+        context: StackContext,
         artifacts_key: EncryptionKey,
-        logs_key: EncryptionKey,
         artifact_objects: str,
         compute: Compute,
-        identity: WorkloadIdentity,
     ) -> None:
         super().__init__(scope, id)
-        self.log_group = log_group(
-            self,
-            "log-group",
-            name=namer.name(Kind.RELEASE_LOG_GROUP),
-            key=logs_key,
-            retention_days=log_retention_days,
-        )
+        namer = context.namer
+        self.log_group = context.log_group(self, "log-group", name=namer.name(Kind.RELEASE_LOG_GROUP))
         self.role: IamRole = service_role(
             self,
             "role",
             name=namer.name(Kind.RELEASE_ROLE),
             service="codebuild.amazonaws.com",
-            aws=aws,
+            aws=context.aws,
             description="CodeBuild: register the task definition revision of a release and deploy it to ECS",
         )
         migration = compute.migration_task
@@ -140,9 +129,9 @@ class Release(Construct):
             "CLUSTER_NAME": compute.cluster.name,
             "SERVICE_NAME": compute.service.name,
             "TEMPLATE_TASK_DEFINITION": compute.task_definition.arn,
-            "CONTAINER_NAME": compute_settings.container_name,
-            "DESIRED_COUNT": str(compute_settings.desired_count),
-            "MIN_CAPACITY": str(compute_settings.min_capacity),
+            "CONTAINER_NAME": compute.settings.container_name,
+            "DESIRED_COUNT": str(compute.settings.desired_count),
+            "MIN_CAPACITY": str(compute.settings.min_capacity),
             "RELEASE_TIMEOUT_SECONDS": str(settings.release_timeout_minutes * 60),
             # Run before the service moves: the application's database user and schema (delivery/release.py).
             "MIGRATION_TASK_DEFINITION": migration.definition.arn,
@@ -178,4 +167,4 @@ class Release(Construct):
                 artifacts_key.decrypt_statement(),
             ],
         )
-        self.deploy_policy = compute.grant_deploy(self.role, aws=aws)
+        self.deploy_policy = compute.grant_deploy(self.role)

@@ -23,10 +23,9 @@ from cdktf_cdktf_provider_aws.wafv2_web_acl_logging_configuration import (
 )
 from constructs import Construct
 
-from components.encryption import EncryptionKey
+from components.context import StackContext
 from components.load_balancer import LoadBalancer
-from components.logs import log_group
-from config.naming import Kind, Namer
+from config.naming import Kind
 from config.settings import WafAction, WafRuleGroupActions
 
 # AWS managed rule groups, in evaluation order: IPs on Amazon's reputation list, anonymizing sources
@@ -71,15 +70,13 @@ class WebFirewall(Construct):
         scope: Construct,
         id: str,
         *,
-        namer: Namer,
+        context: StackContext,
         load_balancer: LoadBalancer,
-        logs_key: EncryptionKey,
-        log_retention_days: int,
         rate_limit_per_5_minutes: int,
         rule_groups: WafRuleGroupActions,
     ) -> None:
         super().__init__(scope, id)
-        name = namer.name(Kind.WAF)
+        name = context.namer.name(Kind.WAF)
         self.web_acl = Wafv2WebAcl(
             self,
             "web-acl",
@@ -116,9 +113,7 @@ class WebFirewall(Construct):
         # Raw blocks: the typed rule structs are nested ten levels deep and say nothing more.
         self.web_acl.add_override("rule", rules)
         Wafv2WebAclAssociation(self, "association", resource_arn=load_balancer.alb.arn, web_acl_arn=self.web_acl.arn)
-        self.log_group = log_group(
-            self, "log-group", name=namer.name(Kind.WAF_LOG_GROUP), key=logs_key, retention_days=log_retention_days
-        )
+        self.log_group = context.log_group(self, "log-group", name=context.namer.name(Kind.WAF_LOG_GROUP))
         Wafv2WebAclLoggingConfiguration(
             self,
             "logging",

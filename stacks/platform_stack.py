@@ -11,6 +11,7 @@ from components.aws_context import AwsContext
 from components.compute import DATA_PATH, Compute
 from components.container import ContainerSpec
 from components.container_registry import ContainerRegistry
+from components.context import StackContext
 from components.database import Database
 from components.delivery import Delivery
 from components.domain import Domain
@@ -58,30 +59,19 @@ class PlatformStack(TerraformStack):
         self._backend(config, local)
 
         aws = AwsContext(self, "context", region=config.region)
+        # The keys come first: every log group of the environment is encrypted with one of them.
         self.encryption = Encryption(self, "encryption", settings=config.encryption, namer=namer, aws=aws)
-        self.network = Network(
-            self,
-            "network",
-            settings=config.network,
-            namer=namer,
-            aws=aws,
-            logs_key=self.encryption.logs,
-            log_retention_days=config.observability.log_retention_days,
-        )
-        self.identity = WorkloadIdentity(self, "identity", namer=namer, aws=aws)
+        context = StackContext.of(config, namer=namer, aws=aws, logs_key=self.encryption.logs)
+        self.network = Network(self, "network", settings=config.network, context=context)
+        self.identity = WorkloadIdentity(self, "identity", context=context)
         self.database = Database(
             self,
             "database",
             settings=config.database,
-            deletion_protection=config.deletion_protection,
-            namer=namer,
-            aws=aws,
+            context=context,
             network=self.network,
             storage_key=self.encryption.rds,
             secret_key=self.encryption.secrets,
-            logs_key=self.encryption.logs,
-            log_retention_days=config.observability.log_retention_days,
-            adopted=config.adopted,
         )
         # The application logs in as its own user with IAM tokens; only the one-off migration task, which
         # creates that user, reads the master secret (at run time, with its own role).
@@ -91,19 +81,13 @@ class PlatformStack(TerraformStack):
             self,
             "file-storage",
             settings=config.file_storage,
-            namer=namer,
+            context=context,
             network=self.network,
             key=self.encryption.efs,
-            adopted=config.adopted,
         )
         self.file_storage.grant_mount(self.identity.task_role)
         self.registry = ContainerRegistry(
-            self,
-            "registry",
-            namer=namer,
-            key=self.encryption.ecr,
-            images_kept=config.compute.ecr_images_kept,
-            force_destroy=config.force_destroy,
+            self, "registry", context=context, key=self.encryption.ecr, images_kept=config.compute.ecr_images_kept
         )
         lb_settings = config.load_balancer
         self.domain = (
@@ -114,45 +98,41 @@ class PlatformStack(TerraformStack):
         self.load_balancer = LoadBalancer(
             self,
             "load-balancer",
-            settings=config.load_balancer,
+            settings=lb_settings,
             app_port=config.network.app_port,
-            deletion_protection=config.deletion_protection,
-            force_destroy=config.force_destroy,
-            namer=namer,
-            aws=aws,
+            context=context,
             network=self.network,
             domain=self.domain,
-            adopted=config.adopted,
         )
         if self.domain:
             self.domain.alias_to(self.load_balancer.alb)
         self.web_firewall = WebFirewall(
             self,
             "web-firewall",
-            namer=namer,
+            context=context,
             load_balancer=self.load_balancer,
-            logs_key=self.encryption.logs,
-            log_retention_days=config.observability.log_retention_days,
-            rate_limit_per_5_minutes=config.load_balancer.waf_rate_limit_per_5_minutes,
-            rule_groups=config.load_balancer.waf_rule_groups,
+            rate_limit_per_5_minutes=lb_settings.waf_rate_limit_per_5_minutes,
+            rule_groups=lb_settings.waf_rule_groups,
         )
-        # What each container gets from the components it uses (components/container.py).
-        app, migration = ContainerSpec(), ContainerSpec()
+        # What each container gets from the components it uses (components/container.py). Both run as
+        # the file storage access point's POSIX user.
+        uid, gid = config.file_storage.posix_uid, config.file_storage.posix_gid
+        app, migration = ContainerSpec(uid=uid, gid=gid), ContainerSpec(uid=uid, gid=gid)
         self.database.bind(app, username=config.database.app_username)
         self.file_storage.bind(app, DATA_PATH)
         self.database.bind(migration, username=config.database.app_username, master_secret=True)
         self.compute = Compute(
             self,
             "compute",
-            config=config,
-            namer=namer,
+            settings=config.compute,
+            app_port=config.network.app_port,
+            context=context,
             network=self.network,
             identity=self.identity,
             registry=self.registry,
             load_balancer=self.load_balancer,
             container=app,
             migration=migration,
-            logs_key=self.encryption.logs,
         )
         # Who talks to whom, SG to SG (the ALB's internet listeners and the tasks' HTTPS egress, which
         # reaches ECR, Secrets Manager and CloudWatch through the NAT, are the components' own):
@@ -167,16 +147,10 @@ class PlatformStack(TerraformStack):
             self,
             "delivery",
             settings=delivery,
-            force_destroy=config.force_destroy,
-            log_retention_days=config.observability.log_retention_days,
-            namer=namer,
-            aws=aws,
+            context=context,
             artifacts_key=self.encryption.s3,
-            logs_key=self.encryption.logs,
             registry=self.registry,
             compute=self.compute,
-            identity=self.identity,
-            compute_settings=config.compute,
         )
         # The artifact bucket's server access logs go to the load balancer's log archive (SSE-S3, which
         # S3 server access logging requires of its target, as ALB log delivery does).
@@ -185,9 +159,7 @@ class PlatformStack(TerraformStack):
             self,
             "observability",
             settings=config.observability,
-            region=config.region,
-            namer=namer,
-            aws=aws,
+            context=context,
             key=self.encryption.sns,
             compute=self.compute,
             database=self.database,

@@ -1,20 +1,22 @@
 """A bare stack: one component built and synthesized alone, without the rest of the platform.
 
 ``bare_stack()`` gives a fresh stack with the AWS provider and the account/region lookups a component
-needs (``namer``, ``aws``, dev's settings as ``config``); build the component under ``bare.stack`` and
-call ``bare.synth()``. The whole-platform fixtures (``dev``, ``each_env``) stay the default for
-wiring; this one is for what a component does on its own.
+needs (``namer``, ``aws``, dev's settings as ``config``, and ``context()``, the stack context a platform
+component takes); build the component under ``bare.stack`` and call ``bare.synth()``. The
+whole-platform fixtures (``dev``, ``each_env``) stay the default for wiring; this one is for what a
+component does on its own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cdktf
 import pytest
 
 from components.aws_context import AwsContext
+from components.context import StackContext
 from components.encryption import KEY_SPECS, EncryptionKey
 from components.file_storage import FileStorage
 from components.network import Network
@@ -30,20 +32,26 @@ class BareStack:
     config: EnvironmentConfig
     namer: Namer
     aws: AwsContext
+    _contexts: list[StackContext] = field(default_factory=list)
 
     def synth(self) -> Synth:
         return Synth(self.stack)
 
+    def context(self) -> StackContext:
+        """The environment's stack context, with its own logs key (made on the first call)."""
+        if not self._contexts:
+            logs_key = self.key(KeyPurpose.LOGS, "logs-key")
+            self._contexts.append(StackContext.of(self.config, namer=self.namer, aws=self.aws, logs_key=logs_key))
+        return self._contexts[0]
+
     def file_storage(self) -> FileStorage:
-        """The file system in its own network (one key for both), as the platform builds it."""
-        key = self.key(KeyPurpose.EFS)
-        network = Network(
-            self.stack, "network", settings=self.config.network, namer=self.namer, aws=self.aws, logs_key=key,
-            log_retention_days=7,
-        )  # fmt: skip
+        """The file system in its own network, as the platform builds it."""
+        context = self.context()
+        network = Network(self.stack, "network", settings=self.config.network, context=context)
         return FileStorage(
-            self.stack, "files", settings=self.config.file_storage, namer=self.namer, network=network, key=key
-        )
+            self.stack, "files", settings=self.config.file_storage, context=context, network=network,
+            key=self.key(KeyPurpose.EFS),
+        )  # fmt: skip
 
     def key(self, purpose: KeyPurpose, id: str = "key") -> EncryptionKey:
         """The customer-managed key of ``purpose``, as the platform's ``Encryption`` makes it."""

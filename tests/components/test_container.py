@@ -12,7 +12,7 @@ from tests.components.conftest import BareStack
 
 
 def test_variables_render_sorted_whatever_the_order_of_binds_and_a_conflict_is_refused() -> None:
-    spec = ContainerSpec()
+    spec = ContainerSpec(uid=1000, gid=1000)
     spec.set("PORT", "8080")
     spec.set("AWS_REGION", "eu-south-1")
     spec.set("PORT", "8080")  # the same value twice is fine
@@ -25,7 +25,7 @@ def test_variables_render_sorted_whatever_the_order_of_binds_and_a_conflict_is_r
 
 
 def test_a_path_is_mounted_once() -> None:
-    spec = ContainerSpec()
+    spec = ContainerSpec(uid=1000, gid=1000)
     spec.mount(EcsTaskDefinitionVolume(name="scratch"), "/tmp")
     with pytest.raises(ValueError, match="container path /tmp mounted twice"):
         spec.mount(EcsTaskDefinitionVolume(name="other"), "/tmp")
@@ -35,7 +35,7 @@ def test_file_storage_binds_its_access_point_over_tls_its_path_and_its_mount_tar
     bare_stack: Callable[[], BareStack],
 ) -> None:
     storage = bare_stack().file_storage()
-    spec = ContainerSpec()
+    spec = ContainerSpec(uid=1000, gid=1000)
     storage.bind(spec, "/mnt/data")
     assert spec.rendered_environment() == [{"name": "DATA_DIR", "value": "/mnt/data"}]
     assert spec.rendered_mounts() == [{"sourceVolume": "data", "containerPath": "/mnt/data", "readOnly": False}]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 
+import pytest
 from cdktf_cdktf_provider_aws.ecr_repository import EcrRepository
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 
@@ -14,14 +16,18 @@ from config.naming import KeyPurpose, Kind
 from tests.components.conftest import BareStack
 
 
-def _registry(bare: BareStack) -> ContainerRegistry:
+def _registry(bare: BareStack, *, force_destroy: bool = False) -> ContainerRegistry:
     key = bare.key(KeyPurpose.ECR)
-    return ContainerRegistry(bare.stack, "registry", namer=bare.namer, key=key, images_kept=7, force_destroy=False)
+    context = dataclasses.replace(bare.context(), force_destroy=force_destroy)
+    return ContainerRegistry(bare.stack, "registry", context=context, key=key, images_kept=7)
 
 
-def test_the_repository_is_immutable_scanned_and_encrypted_with_its_key(bare_stack: Callable[[], BareStack]) -> None:
+@pytest.mark.parametrize("force_destroy", [False, True])
+def test_the_repository_is_immutable_scanned_and_encrypted_with_its_key(
+    bare_stack: Callable[[], BareStack], force_destroy: bool
+) -> None:
     bare = bare_stack()
-    _registry(bare)
+    _registry(bare, force_destroy=force_destroy)
     synth = bare.synth()
     repository = synth.only(EcrRepository.TF_RESOURCE_TYPE)
     assert repository["name"] == "healthtech-dev"  # the original template's repository name
@@ -30,7 +36,8 @@ def test_the_repository_is_immutable_scanned_and_encrypted_with_its_key(bare_sta
     assert repository["encryption_configuration"] == [
         {"encryption_type": "KMS", "kms_key": synth.ref("key/key", "arn")}
     ]
-    assert repository["force_delete"] is False
+    # Images go with the repository only where the environment's context says so (dev).
+    assert repository["force_delete"] is force_destroy
 
 
 def test_pull_and_push_grants_name_only_this_repository(bare_stack: Callable[[], BareStack]) -> None:
