@@ -306,7 +306,8 @@ class DeliverySettings:
     artifact_retention_days: int = field(default=30, metadata=bounded(1, 3650))
     """Pipeline artifacts expire after this many days."""
     release_timeout_minutes: int = field(default=30, metadata=bounded(5, 470, "within the build's 480"))
-    """The Deploy stage fails when the service is not stable on the new revision after this long."""
+    """The Deploy stage fails when its migration and the service's move to the new revision have not both
+    finished after this long (one deadline for the whole release)."""
     seed_source: bool = True
     """With the ``s3`` source: upload this repository's ``app/`` (the reference application) as the first
     source archive, so the pipeline's run on creation has something to build and the first deploy ends

@@ -153,7 +153,7 @@ def run_migration(
         log(f"migration {task} completed")
         return task
 
-    expired = f"migration {task} did not finish in {timeout_seconds}s"
+    expired = f"migration {task} did not finish in {timeout_seconds:.0f}s"
     return _poll(stopped, timeout_seconds, poll_seconds, sleep, clock, expired)
 
 
@@ -223,7 +223,7 @@ def wait_for_steady_state(
             return current
         return None
 
-    expired = f"service {service!r} did not reach a steady state on {revision} in {timeout_seconds}s"
+    expired = f"service {service!r} did not reach a steady state on {revision} in {timeout_seconds:.0f}s"
     return _poll(stable, timeout_seconds, poll_seconds, sleep, clock, expired)
 
 
@@ -260,19 +260,28 @@ def release(
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
     poll_seconds: float = DEFAULT_POLL_SECONDS,
     sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
     log: Callable[[str], None] = print,
 ) -> str:
     """Run ``migration`` (if any) with ``image``; register ``template`` with ``image`` as a new revision and
-    deploy it to ``service``; its ARN."""
+    deploy it to ``service``; its ARN. ``timeout_seconds`` is the whole release's: the service's wait gets
+    what the migration left, so the script's deadline always comes before the release project's build
+    timeout (components/release.py), and a stopped release says why."""
+    deadline = clock() + timeout_seconds
+
+    def remaining() -> float:
+        return max(0.0, deadline - clock())
+
     if migration is not None:
         run_migration(
             ecs,
             migration,
             cluster=cluster,
             image=image,
-            timeout_seconds=timeout_seconds,
+            timeout_seconds=remaining(),
             poll_seconds=poll_seconds,
             sleep=sleep,
+            clock=clock,
             log=log,
         )
     described = ecs.describe_task_definition(taskDefinition=template, include=["TAGS"])
@@ -291,9 +300,10 @@ def release(
             cluster=cluster,
             service=service,
             revision=revision,
-            timeout_seconds=timeout_seconds,
+            timeout_seconds=remaining(),
             poll_seconds=poll_seconds,
             sleep=sleep,
+            clock=clock,
         )
     except ReleaseError:
         if first:  # back to nothing running rather than tasks of the placeholder image

@@ -7,7 +7,7 @@ The pure parts on plain dicts; the whole run against moto's in-process ECS and A
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
@@ -305,3 +305,51 @@ def test_a_failed_migration_fails_the_release_before_the_service_moves(aws: tupl
     service = _service(ecs)
     assert (service["taskDefinition"], service["desiredCount"]) == (template, 0)  # untouched
     assert ecs.list_task_definitions(familyPrefix=TARGET.family)["taskDefinitionArns"] == [template]
+
+
+class _SlowTasks:
+    """The ECS client with a slow migration (running until ``migration_ends`` on ``clock``) and a rollout
+    that never finishes (the service's running count held at 0)."""
+
+    def __init__(self, ecs: Any, clock: Callable[[], float], migration_ends: float) -> None:
+        self._ecs, self._clock, self._migration_ends = ecs, clock, migration_ends
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ecs, name)
+
+    def describe_services(self, **kwargs: Any) -> dict[str, Any]:
+        found: dict[str, Any] = self._ecs.describe_services(**kwargs)
+        for service in found["services"]:
+            service["runningCount"] = 0
+        return found
+
+    def describe_tasks(self, **kwargs: Any) -> dict[str, Any]:
+        found: dict[str, Any] = self._ecs.describe_tasks(**kwargs)
+        if self._clock() < self._migration_ends:
+            for task in found["tasks"]:
+                task["lastStatus"] = "RUNNING"
+        return found
+
+
+def test_the_migration_and_the_rollout_share_one_deadline(aws: tuple[Any, Any]) -> None:
+    """A migration that takes 8 of the release's 10 seconds leaves the rollout 2, not another 10: the
+    script stops, with its reason, before the release project's build timeout would."""
+    ecs, autoscaling = aws
+    template = ecs.list_task_definitions(familyPrefix=TARGET.family)["taskDefinitionArns"][0]
+    migration = Migration(_migration_template(ecs), "migrate", ["subnet-1"], ["sg-ecs"])
+    now = [0.0]
+
+    def clock() -> float:
+        return now[0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    with pytest.raises(ReleaseError, match=r"did not reach a steady state on .*:2 in 2s"):
+        release(
+            _SlowTasks(ecs, clock, migration_ends=8), autoscaling, cluster=TARGET.cluster, service=TARGET.service,
+            template=template, container="app", image=f"{REPO}:rev1", desired_count=2, min_capacity=2,
+            migration=migration, timeout_seconds=10, poll_seconds=1, sleep=sleep, clock=clock, log=lambda _: None,
+        )  # fmt: skip
+    assert now[0] == 10  # the whole release's deadline, not 8 + 10
+    assert _service(ecs)["desiredCount"] == 0  # a failed first release leaves nothing running
