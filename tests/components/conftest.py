@@ -1,7 +1,7 @@
 """A bare stack: one component built and synthesized alone, without the rest of the platform.
 
 ``bare_stack()`` gives a fresh stack with the AWS provider and the account/region lookups a component
-needs (``namer``, ``aws``, dev's settings as ``config``, and ``context()``, the stack context a platform
+needs (``namer``, ``aws``, dev's settings as ``config``, and ``context``, the stack context a platform
 component takes); build the component under ``bare.stack`` and call ``bare.synth()``. The
 whole-platform fixtures (``dev``, ``each_env``) stay the default for wiring; this one is for what a
 component does on its own.
@@ -10,7 +10,8 @@ component does on its own.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
 import cdktf
 import pytest
@@ -32,21 +33,19 @@ class BareStack:
     config: EnvironmentConfig
     namer: Namer
     aws: AwsContext
-    _contexts: list[StackContext] = field(default_factory=list)
 
     def synth(self) -> Synth:
         return Synth(self.stack)
 
+    @cached_property
     def context(self) -> StackContext:
-        """The environment's stack context, with its own logs key (made on the first call)."""
-        if not self._contexts:
-            logs_key = self.key(KeyPurpose.LOGS, "logs-key")
-            self._contexts.append(StackContext.of(self.config, namer=self.namer, aws=self.aws, logs_key=logs_key))
-        return self._contexts[0]
+        """The environment's stack context, with its own logs key (made on first use)."""
+        logs_key = self.key(KeyPurpose.LOGS, "logs-key")
+        return StackContext.of(self.config, namer=self.namer, aws=self.aws, logs_key=logs_key)
 
     def file_storage(self) -> FileStorage:
         """The file system in its own network, as the platform builds it."""
-        context = self.context()
+        context = self.context
         network = Network(self.stack, "network", settings=self.config.network, context=context)
         return FileStorage(
             self.stack, "files", settings=self.config.file_storage, context=context, network=network,

@@ -18,7 +18,7 @@ from tests.components.conftest import BareStack
 
 def _registry(bare: BareStack, *, force_destroy: bool = False) -> ContainerRegistry:
     key = bare.key(KeyPurpose.ECR)
-    context = dataclasses.replace(bare.context(), force_destroy=force_destroy)
+    context = dataclasses.replace(bare.context, force_destroy=force_destroy)
     return ContainerRegistry(bare.stack, "registry", context=context, key=key, images_kept=7)
 
 

@@ -37,7 +37,7 @@ def test_the_context_carries_the_environments_protection_retention_and_adopted_v
 
 def test_a_log_group_gets_the_logs_key_and_the_environments_retention(bare_stack: Callable[..., BareStack]) -> None:
     bare = bare_stack("staging")
-    context = bare.context()
+    context = bare.context
     context.log_group(bare.stack, "group", name="healthtech-example-staging")
     synth = bare.synth()
     group = synth.only(CloudwatchLogGroup.TF_RESOURCE_TYPE)
