@@ -440,3 +440,58 @@ def ecs_run_task_takes_task_level_memory() -> None:
             task_definition.container_definitions = declared
 
     _replace(EC2ContainerServiceBackend, "_calculate_task_resource_requirements", staticmethod(requirements))
+
+
+@_patch
+def ecs_stopped_tasks_release_their_network_interfaces() -> None:
+    """A stopped awsvpc task's network interface is deleted, as ECS does when the task stops.
+
+    moto creates an interface (``moto ECS``) for every awsvpc task and never deletes it: after a release
+    the migration tasks' interfaces stayed in the private subnets and security group, so destroying the
+    stack failed on DeleteSubnet/DeleteSecurityGroup with DependencyViolation. Whenever a task's status
+    is set or read as STOPPED (moto advances it on describe; StopTask sets it), its interface is removed
+    from EC2 and the attachment reads DELETED, as ECS reports it.
+    """
+    from moto.ec2.models import ec2_backends
+    from moto.ecs.models import Task
+
+    original: property = ORIGINALS.get((Task, "last_status"), Task.__dict__["last_status"])
+
+    def release(task: Any) -> None:
+        for attachment in task.attachments:
+            if attachment.get("type") != "ElasticNetworkInterface" or attachment.get("status") == "DELETED":
+                continue
+            details = {d["name"]: d["value"] for d in attachment.get("details", [])}
+            ec2 = ec2_backends[task._account_id][task.region_name]
+            ec2.enis.pop(details.get("networkInterfaceId", ""), None)
+            attachment["status"] = "DELETED"
+
+    def get_status(task: Any) -> str:
+        value: str = original.fget(task)  # type: ignore[misc]
+        if value == "STOPPED":
+            release(task)
+        return value
+
+    def set_status(task: Any, value: str) -> None:
+        original.fset(task, value)  # type: ignore[misc]
+        if value == "STOPPED":
+            release(task)
+
+    _replace(Task, "last_status", property(get_status, set_status))
+
+
+@_patch
+def codebuild_delete_project_takes_an_arn() -> None:
+    """DeleteProject accepts the project's ARN, as the provider sends it (its resource id is the ARN).
+
+    moto looks the value up only as a name, answers 200 and keeps the project: every destroy left both
+    CodeBuild projects on the endpoint.
+    """
+    from moto.codebuild.models import CodeBuildBackend
+
+    original = ORIGINALS.get((CodeBuildBackend, "delete_project"), CodeBuildBackend.delete_project)
+
+    def delete_project(self: Any, project_name: str) -> None:
+        original(self, project_name.rsplit(":project/", 1)[-1])
+
+    _replace(CodeBuildBackend, "delete_project", delete_project)

@@ -6,6 +6,7 @@ import argparse
 import os
 
 from tooling import moto_patches, moto_patches_iam, moto_patches_locks
+from tooling.moto_request_log import RequestLog
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -23,9 +24,19 @@ def main(argv: list[str] | None = None) -> None:
     moto_patches.apply_all()
     moto_patches_iam.apply_all()
     moto_patches_locks.apply_all()
-    from moto.server import main as moto_main
+    os.environ.setdefault("MOTO_PORT", str(args.port))
+    import signal
 
-    moto_main(["-H", args.host, "-p", str(args.port)])
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from moto.server import signal_handler
+    from werkzeug.serving import run_simple
+
+    # moto's own `moto_server` main, with the request log (tooling/moto_request_log.py) around its app.
+    signal.signal(signal.SIGINT, signal_handler)
+    signal.signal(signal.SIGTERM, signal_handler)
+    app = DomainDispatcherApplication(create_backend_app)
+    app.debug = True  # type: ignore[attr-defined]
+    run_simple(args.host, args.port, RequestLog(app), threaded=True, request_handler=MotoRequestHandler)
 
 
 if __name__ == "__main__":

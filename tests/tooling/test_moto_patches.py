@@ -82,7 +82,7 @@ def status(error: ClientError) -> int:
 def test_every_patch_is_registered_once() -> None:
     names = [patch.__name__ for patch in moto_patches.PATCHES]
     assert sorted(names) == sorted(set(names))
-    assert len(names) == 14
+    assert len(names) == 16
 
 
 # --- RDS DescribeDBParameters: Source ---------------------------------------------------------------
@@ -498,3 +498,57 @@ def test_upstream_still_needs_ecs_run_task_takes_task_level_memory(
     with pytest.raises(ClientError) as error:
         _run(ecs, client("ec2"), _fargate_task(ecs))
     assert status(error.value) == 500  # moto: int + None adding up the containers' memory
+
+
+# --- ECS: a stopped task releases its network interface ---------------------------------------------
+
+
+def _task_interfaces(ec2: Any) -> list[str]:
+    found = ec2.describe_network_interfaces(Filters=[{"Name": "description", "Values": ["moto ECS"]}])
+    return [i["NetworkInterfaceId"] for i in found["NetworkInterfaces"]]
+
+
+def test_a_stopped_task_releases_its_network_interface(client: Any) -> None:
+    ecs, ec2 = client("ecs"), client("ec2")
+    (task,) = _run(ecs, ec2, _fargate_task(ecs))["tasks"]
+    (attachment,) = task["attachments"]
+    interface = {d["name"]: d["value"] for d in attachment["details"]}["networkInterfaceId"]
+    assert _task_interfaces(ec2) == [interface]  # a running task holds it
+    ecs.stop_task(cluster="c", task=task["taskArn"], reason="done")
+    assert _task_interfaces(ec2) == []
+    (stopped,) = ecs.describe_tasks(cluster="c", tasks=[task["taskArn"]])["tasks"]
+    assert stopped["lastStatus"] == "STOPPED" and stopped["attachments"][0]["status"] == "DELETED"
+
+
+def test_upstream_still_needs_a_stopped_task_to_release_its_network_interface(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moto.ecs.models import Task
+
+    unpatch(monkeypatch, Task)
+    ecs, ec2 = client("ecs"), client("ec2")
+    (task,) = _run(ecs, ec2, _fargate_task(ecs))["tasks"]
+    ecs.stop_task(cluster="c", task=task["taskArn"], reason="done")
+    assert len(_task_interfaces(ec2)) == 1  # moto keeps the stopped task's interface
+
+
+# --- CodeBuild: DeleteProject by ARN ----------------------------------------------------------------
+
+
+def _deleted_by_arn(codebuild: Any) -> list[str]:
+    pipeline_project(codebuild)
+    (project,) = codebuild.batch_get_projects(names=["build"])["projects"]
+    codebuild.delete_project(name=project["arn"])  # what the provider sends: its resource id
+    projects: list[str] = codebuild.list_projects()["projects"]
+    return projects
+
+
+def test_delete_project_by_arn_deletes_it(client: Any) -> None:
+    assert _deleted_by_arn(client("codebuild")) == []
+
+
+def test_upstream_still_needs_delete_project_to_take_an_arn(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.codebuild.models import CodeBuildBackend
+
+    unpatch(monkeypatch, CodeBuildBackend)
+    assert _deleted_by_arn(client("codebuild")) == ["build"]  # moto answers 200 and keeps it
