@@ -15,7 +15,8 @@ python3 -m pip install --quiet --disable-pip-version-check "uv==0.13.9"
 [ -x .venv/bin/python ] || python3 -m uv venv --quiet --python "$(command -v python3)" .venv
 # --no-dev: runtime packages only (the deploy and plan jobs); the default adds the linters and test tools.
 python3 scripts/lock_requirements.py ${1:+"$1"} > .venv/requirements.txt
-python3 -m uv pip sync --quiet --python .venv/bin/python --require-hashes .venv/requirements.txt
+# --compile-bytecode: compile once at install, not on every first import in each fresh test worker.
+python3 -m uv pip sync --quiet --compile-bytecode --python .venv/bin/python --require-hashes .venv/requirements.txt
 # Graphviz draws docs/architecture-*.svg (tooling/architecture_diagram.py; its test re-draws them).
 if ! command -v dot >/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

@@ -100,6 +100,31 @@ UNSET_ON_LOCAL_ENDPOINT: tuple[UnsetOnLocalEndpoint, ...] = (
 )
 
 
+# A destroy that cannot finish on the local endpoint (a DependencyViolation: something the stack does not
+# know of is still in a subnet, group or VPC) fails after this, not after the provider's own 10-60
+# minutes. Every resource type of ours whose schema has ``timeouts.delete`` (hashicorp/aws 5.100.0,
+# `terraform providers schema -json`; tests/stacks/test_local_endpoint.py keeps this list equal to it).
+# A healthy local delete of each takes seconds; the RDS instance's, the longest, about a minute.
+LOCAL_DELETE_TIMEOUT = "3m"
+BOUNDED_DELETE_TYPES: tuple[str, ...] = (
+    "aws_db_instance",
+    "aws_ecr_repository",
+    "aws_ecs_service",
+    "aws_efs_mount_target",
+    "aws_eip",
+    "aws_internet_gateway",
+    "aws_lb",
+    "aws_nat_gateway",
+    "aws_route",
+    "aws_route53_record",
+    "aws_route_table",
+    "aws_route_table_association",
+    "aws_s3_bucket",
+    "aws_security_group",
+    "aws_subnet",
+)
+
+
 @dataclass(frozen=True, kw_only=True)
 class LocalEndpoint:
     """A local AWS endpoint, such as ``http://127.0.0.1:5055``."""
@@ -123,9 +148,16 @@ class LocalEndpoint:
         }
 
     def adapt(self, stack: Construct) -> None:
-        """Every local-only change to ``stack``'s resources: ignored drift, then arguments left out."""
+        """Every local-only change to ``stack``'s resources: ignored drift, arguments left out, short deletes."""
         self.ignore_unsupported(stack)
         self.unset_slow(stack)
+        self.bound_deletes(stack)
+
+    def bound_deletes(self, stack: Construct) -> None:
+        """Give every resource of :data:`BOUNDED_DELETE_TYPES` the short local delete timeout."""
+        for node in stack.node.find_all():
+            if isinstance(node, TerraformResource) and node.terraform_resource_type in BOUNDED_DELETE_TYPES:
+                node.add_override("timeouts.delete", LOCAL_DELETE_TIMEOUT)
 
     def unset_slow(self, stack: Construct) -> None:
         """Leave out the arguments of :data:`UNSET_ON_LOCAL_ENDPOINT` (null in the JSON: not set)."""

@@ -35,6 +35,8 @@ STATE_DIR = ROOT / ".local"
 DEFAULT_PORT = 5055
 ENV_PORT = "HEALTHTECH_LOCAL_PORT"
 _MARKER = "tooling.moto_server"
+# A healthy destroy of dev takes about 1.5 minutes here, most of it the provider's fixed RDS wait.
+LOCAL_DESTROY_SECONDS = 300.0
 
 
 @dataclass(frozen=True)
@@ -181,8 +183,28 @@ class Terraform:
         raw = json.loads(self.run("output", "-json", capture=True).stdout)
         return {name: entry["value"] for name, entry in raw.items()}
 
-    def destroy(self) -> None:
-        self.run("destroy", "-input=false", "-auto-approve")
+    def destroy(self, *, timeout: float = LOCAL_DESTROY_SECONDS) -> bool:
+        """Destroy the stack; False when Terraform failed or was stopped after ``timeout`` seconds.
+
+        The local stacks' delete timeouts (``stacks/local_endpoint.py``) bound each resource; this bounds
+        the run as a whole, for the deletes that have no ``timeouts`` (DeleteVpc retries a
+        DependencyViolation for 20 minutes): Terraform is interrupted as Ctrl-C does, so the provider
+        stops retrying and the state is written, and killed if it has not exited a minute later.
+        """
+        process = subprocess.Popen(
+            ["terraform", f"-chdir={self.stack_dir}", "destroy", "-input=false", "-auto-approve"], env=self.env
+        )
+        try:
+            return process.wait(timeout=timeout) == 0
+        except subprocess.TimeoutExpired:
+            print(f"terraform destroy still running after {timeout:.0f}s: interrupting it", file=sys.stderr)
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            return False
 
 
 def synthesize_local(
@@ -251,13 +273,23 @@ def up(environment: str) -> dict[str, Any]:
     return terraform.outputs()
 
 
-def down(environment: str) -> None:
+def down(environment: str) -> int:
     server = _load_record()
     stack_dir = STATE_DIR / "cdktf.out" / "stacks" / stack_name(environment)
     if server is not None and stack_dir.is_dir():
+        from config import ENVIRONMENTS
+        from tooling.local_leftovers import IncompleteDestroyError, destroy_checked  # it imports this module
+
         terraform = Terraform(stack_dir, write_cli_config(ROOT / ".terraform-cli.hcl"))
         terraform.init()
-        terraform.destroy()
+        try:
+            destroy_checked(terraform, server.url, ENVIRONMENTS[environment].region, environment)
+        except IncompleteDestroyError as error:
+            print(
+                f"{error}\nthe endpoint (pid {server.pid}) is left running for a look; run `down` again",
+                file=sys.stderr,
+            )
+            return 1
     if server is not None:
         stop_server(server)
         print(f"local AWS endpoint (pid {server.pid}) stopped")
@@ -269,6 +301,7 @@ def down(environment: str) -> None:
     else:
         print("no local AWS endpoint started by this tool is running")
     _record_path().unlink(missing_ok=True)
+    return 0
 
 
 def drift(environment: str) -> int:
@@ -295,6 +328,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=("up", "drift", "down"))
     parser.add_argument("environment", nargs="?", default="dev")
     args = parser.parse_args(argv)
+    from config import ENVIRONMENTS
+
+    if args.environment not in ENVIRONMENTS:  # before anything starts, stops or is destroyed
+        print(f"unknown environment {args.environment!r}; known: {', '.join(ENVIRONMENTS)}", file=sys.stderr)
+        return 2
     if args.command == "up":
         outputs = up(args.environment)
         print(f"\nOutputs of healthtech-{args.environment} on the local endpoint:")
@@ -303,8 +341,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "drift":
         return drift(args.environment)
-    down(args.environment)
-    return 0
+    return down(args.environment)
 
 
 if __name__ == "__main__":

@@ -1,12 +1,12 @@
-"""One deployment of the dev stack on the local AWS endpoint (moto), shared by every integration test.
+"""Deployments of the dev stack on the local AWS endpoint (moto), each on its own endpoint and worker.
 
-The endpoint is started on a free loopback port and the stack deployed once per session as an
-upgrade: first the previous layout (tests/stacks/previous_layout/dev.local.tf.json, main before
-components owned their security groups), then today's code over the same state, whose plan is
-recorded for tests/integration/test_upgrade.py. The endpoint is stopped after. Tests of each layer
-check it with boto3; tests/integration/test_teardown.py re-plans and destroys it, and always runs
-last. These tests run in CI (never skipped there). What moto cannot check is listed in the README
-(Local mode) and next to each check.
+``deployment``: today's code applied once per session, as a first deploy of dev is, shared by every test
+of a layer (each checks it with boto3); tests/integration/test_teardown.py re-plans and destroys it, and
+always runs last. ``upgrade``: on another endpoint, the previous layout (tests/stacks/previous_layout/
+dev.local.tf.json, main before components owned their security groups), then today's code planned and
+applied over its state, for tests/integration/test_upgrade.py. Each endpoint is stopped after. These tests
+run in CI (never skipped there). What moto cannot check is listed in the README (Local mode) and next to
+each check.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from tooling.local import (
     stop_server,
     synthesize_local,
 )
+from tooling.local_leftovers import destroy_checked
 
 DEV = ENVIRONMENTS["dev"]
 LOCAL_ZONE = "healthtech.test"
@@ -46,57 +47,95 @@ class Deployment:
     outputs: dict[str, Any]
     certificate_arn: str
     zone_id: str
-    upgrade_plan: list[dict[str, Any]]
-    """``resource_changes`` of today's code planned over the previous layout's deployed state."""
     seconds: dict[str, float] = field(default_factory=dict)
     destroyed: bool = False
+    """A destroy was started (whatever its outcome): nothing destroys this deployment a second time."""
 
     def client(self, service: str) -> Any:
         return boto_client(self.server.url, service, DEV.region)
 
 
-@pytest.fixture(scope="session")
-def deployment(tmp_path_factory: pytest.TempPathFactory, tf_cli_config: Path) -> Iterator[Deployment]:
-    work = tmp_path_factory.mktemp("local")
+@dataclass(frozen=True)
+class Upgrade:
+    plan: list[dict[str, Any]]
+    """``resource_changes`` of today's code planned over the previous layout's deployed state."""
+    stack_dir: Path
+
+
+def local_endpoint(work: Path) -> tuple[LocalServer, str]:
+    """A started endpoint with dev's state bucket and lock table and the tests' Route 53 zone (its id).
+
+    dev serves plain HTTP by configuration; here it gets a domain in a local Route 53 zone, so the
+    DNS-validated certificate, its validation record, the HTTPS listener, the HTTP->HTTPS redirect and
+    the alias record are applied and checked too (the zone is made outside the stack, as a registered
+    domain's zone is in a real account).
+    """
     server = start_server(free_port(), log_path=work / "moto.log")
     try:
-        # dev serves plain HTTP by configuration; here it gets a domain in a local Route 53 zone, so the
-        # DNS-validated certificate, its validation record, the HTTPS listener, the HTTP->HTTPS redirect
-        # and the alias record are applied and checked too (the zone is made outside the stack, as a
-        # registered domain's zone is in a real account).
         zone = boto_client(server.url, "route53", DEV.region).create_hosted_zone(
             Name=LOCAL_ZONE, CallerReference=f"healthtech-{time.time()}"
         )["HostedZone"]
-        local_dev = in_local_account(DEV)
         bootstrap_state(
-            server.url, bucket=state_bucket(local_dev), lock_table=DEV.state.lock_table, region=DEV.state.region
+            server.url,
+            bucket=state_bucket(in_local_account(DEV)),
+            lock_table=DEV.state.lock_table,
+            region=DEV.state.region,
         )
-        previous_dir = work / "previous" / "stacks" / stack_name(DEV.name)
-        previous_dir.mkdir(parents=True)
-        (previous_dir / "cdk.tf.json").write_text(previous_local_dev(server.url))
+    except BaseException:
+        stop_server(server)
+        raise
+    return server, str(zone["Id"])
+
+
+def today(server: LocalServer, work: Path, tf_cli_config: Path) -> Terraform:
+    _, stack_dir = synthesize_local("dev", server.url, work / "cdktf.out", domain=(LOCAL_DOMAIN, LOCAL_ZONE))
+    terraform = Terraform(stack_dir, tf_cli_config)
+    terraform.init()
+    return terraform
+
+
+@pytest.fixture(scope="session")
+def deployment(tmp_path_factory: pytest.TempPathFactory, tf_cli_config: Path) -> Iterator[Deployment]:
+    work = tmp_path_factory.mktemp("local")
+    server, zone_id = local_endpoint(work)
+    try:
+        terraform = today(server, work, tf_cli_config)
         started = time.monotonic()
-        previous = Terraform(previous_dir, tf_cli_config)
-        previous.init()
-        previous.apply()
-        seconds = {"apply previous layout": time.monotonic() - started}
-        _, stack_dir = synthesize_local("dev", server.url, work / "cdktf.out", domain=(LOCAL_DOMAIN, LOCAL_ZONE))
-        terraform = Terraform(stack_dir, tf_cli_config)
-        terraform.init()
-        started = time.monotonic()
-        upgrade_plan = terraform.planned_changes()
         terraform.apply()
-        seconds["plan and apply upgrade"] = time.monotonic() - started
+        seconds = {"apply": time.monotonic() - started}
         acm = boto_client(server.url, "acm", DEV.region)
         (certificate,) = [
             c["CertificateArn"]
             for c in acm.list_certificates()["CertificateSummaryList"]
             if c["DomainName"] == LOCAL_DOMAIN
         ]
-        deployment = Deployment(server, terraform, terraform.outputs(), certificate, zone["Id"], upgrade_plan, seconds)
+        deployment = Deployment(server, terraform, terraform.outputs(), certificate, zone_id, seconds)
         yield deployment
-        if not deployment.destroyed:
-            terraform.destroy()
+        if not deployment.destroyed:  # test_teardown did not get to it; a destroy it tried is never repeated
+            deployment.destroyed = True
+            destroy_checked(terraform, server.url, DEV.region, DEV.name)
         print("\nlocal endpoint timings (s): " + ", ".join(f"{k} {v:.1f}" for k, v in deployment.seconds.items()))
+    finally:
+        stop_server(server)
+
+
+@pytest.fixture(scope="session")
+def upgrade(tmp_path_factory: pytest.TempPathFactory, tf_cli_config: Path) -> Iterator[Upgrade]:
+    """The previous layout deployed, then today's code planned and applied over its state. The endpoint is
+    stopped after without a destroy: what it held goes with it (the destroy is test_teardown's)."""
+    work = tmp_path_factory.mktemp("upgrade")
+    server, _ = local_endpoint(work)
+    try:
+        previous_dir = work / "previous" / "stacks" / stack_name(DEV.name)
+        previous_dir.mkdir(parents=True)
+        (previous_dir / "cdk.tf.json").write_text(previous_local_dev(server.url))
+        previous = Terraform(previous_dir, tf_cli_config)
+        previous.init()
+        previous.apply()
+        terraform = today(server, work, tf_cli_config)
+        plan = terraform.planned_changes()
+        terraform.apply()  # the moves and changes apply, not only plan
+        yield Upgrade(plan, terraform.stack_dir)
     finally:
         stop_server(server)
 
@@ -105,10 +144,12 @@ def deployment(tmp_path_factory: pytest.TempPathFactory, tf_cli_config: Path) ->
 # each stack is applied once per run while the other worker runs everything else alongside its waits.
 GROUPS = {
     "deployment": "dev-deployment",
+    "upgrade": "upgrade",
     "bootstrap": "state-bootstrap",
     "adopted": "adoption",
     "refusals": "adoption",
     "ci_access": "ci-roles",
+    "small": "state-locking",
 }
 
 

@@ -113,7 +113,9 @@ def test_autoscaling_tracks_cpu_and_memory(deployment: Deployment) -> None:
     scaling, out = deployment.client("application-autoscaling"), deployment.outputs
     resource = f"service/{out['ECSClusterName']}/{out['ECSServiceName']}"
     (target,) = scaling.describe_scalable_targets(ServiceNamespace="ecs", ResourceIds=[resource])["ScalableTargets"]
-    assert (target["MinCapacity"], target["MaxCapacity"]) == (DEV.compute.min_capacity, DEV.compute.max_capacity)
+    # Created at a floor of 0 (no task before the first release, which raises it to compute.min_capacity:
+    # tests/integration/test_release_path.py); the apply owns the maximum.
+    assert (target["MinCapacity"], target["MaxCapacity"]) == (0, DEV.compute.max_capacity)
     policies = scaling.describe_scaling_policies(ServiceNamespace="ecs", ResourceId=resource)["ScalingPolicies"]
     assert sorted(p["PolicyName"] for p in policies) == ["healthtech-scale-cpu-dev", "healthtech-scale-memory-dev"]
     assert {p["PolicyType"] for p in policies} == {"TargetTrackingScaling"}

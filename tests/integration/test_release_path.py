@@ -132,8 +132,8 @@ def test_each_release_carries_the_template_as_code_defines_it_and_rollback_retur
     repository = out["ECRRepositoryUrl"]
     template = _project_variables(deployment)["TEMPLATE_TASK_DEFINITION"]
     before = (_service(deployment)["desiredCount"], _min_capacity(deployment))
-    # A fresh environment: no task, autoscaling floor 0 (what the stack creates; this deployment is an
-    # upgrade, which keeps the counts it had, so they are set here as a first deploy leaves them).
+    # A fresh environment: no task, autoscaling floor 0, as the stack creates them (set again here, since the
+    # stack ignores both after creation and an earlier test may have moved them).
     ecs.update_service(cluster=out["ECSClusterName"], service=out["ECSServiceName"], desiredCount=0)
     deployment.client("application-autoscaling").register_scalable_target(
         ServiceNamespace="ecs",

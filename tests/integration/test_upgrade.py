@@ -11,19 +11,19 @@ import json
 import pytest
 
 from stacks.previous_layout import MOVED_FROM
-from tests.integration.conftest import Deployment
+from tests.integration.conftest import Upgrade
 from tests.stacks.layout import intended_plan, release_path_addresses
 
 pytestmark = pytest.mark.integration
 
 
 def test_upgrade_from_the_previous_layout_destroys_and_replaces_nothing_it_does_not_mean_to(
-    deployment: Deployment,
+    upgrade: Upgrade,
 ) -> None:
-    doc = json.loads((deployment.terraform.stack_dir / "cdk.tf.json").read_text())
+    doc = json.loads((upgrade.stack_dir / "cdk.tf.json").read_text())
     changed = {
         c["address"]: c["change"]["actions"]
-        for c in deployment.upgrade_plan
+        for c in upgrade.plan
         if c["change"]["actions"] not in (["no-op"], ["read"])
     }
     added, updated = set(release_path_addresses(doc, "added")), set(release_path_addresses(doc, "changed"))
@@ -36,7 +36,7 @@ def test_upgrade_from_the_previous_layout_destroys_and_replaces_nothing_it_does_
     assert {a: actions for a, actions in changed.items() if a not in added | updated} == intended_plan()
 
 
-def test_upgrade_moves_exactly_the_resources_of_the_moved_blocks(deployment: Deployment) -> None:
-    moved = {c["previous_address"]: c["address"] for c in deployment.upgrade_plan if c.get("previous_address")}
+def test_upgrade_moves_exactly_the_resources_of_the_moved_blocks(upgrade: Upgrade) -> None:
+    moved = {c["previous_address"]: c["address"] for c in upgrade.plan if c.get("previous_address")}
     assert sorted(moved) == sorted(MOVED_FROM.values())
     assert all(address.startswith(("aws_security_group.", "aws_security_group_rule.")) for address in moved.values())

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -10,9 +12,16 @@ import cdktf
 from moto import mock_aws
 
 from config import ENVIRONMENTS
-from stacks.local_endpoint import IGNORED_ON_LOCAL_ENDPOINT, UNSET_ON_LOCAL_ENDPOINT, LocalEndpoint
+from stacks.local_endpoint import (
+    BOUNDED_DELETE_TYPES,
+    IGNORED_ON_LOCAL_ENDPOINT,
+    LOCAL_DELETE_TIMEOUT,
+    UNSET_ON_LOCAL_ENDPOINT,
+    LocalEndpoint,
+)
 from stacks.platform_stack import PlatformStack
 from tests.conftest import Synth
+from tooling.terraform_cli import terraform_env
 
 REGION = "eu-south-1"
 
@@ -147,5 +156,61 @@ def test_local_stack_leaves_out_exactly_the_slow_arguments(tmp_path: Any, synths
         for name, resource in local_resources.items():
             assert resource.get(entry.attribute) is None, (name, entry.attribute)
             assert real_resources[name].get(entry.attribute) is not None
-            others = {k: v for k, v in resource.items() if k not in (entry.attribute, "lifecycle", "//")}
+            others = {k: v for k, v in resource.items() if k not in (entry.attribute, "lifecycle", "timeouts", "//")}
             assert others == {k: v for k, v in real_resources[name].items() if k not in (entry.attribute, "//")}
+
+
+def test_local_stack_bounds_the_deletes_of_exactly_the_listed_types_and_real_stacks_none(
+    tmp_path: Any, synths: dict[str, Synth]
+) -> None:
+    local = _local_dev(tmp_path)
+    bounded = {
+        (tf_type, name): r["timeouts"]
+        for tf_type, resources in local["resource"].items()
+        for name, r in resources.items()
+        if "timeouts" in r
+    }
+    expected = {
+        (tf_type, name): {"delete": LOCAL_DELETE_TIMEOUT}
+        for tf_type, resources in local["resource"].items()
+        if tf_type in BOUNDED_DELETE_TYPES
+        for name in resources
+    }
+    assert bounded == expected
+    assert {"aws_db_instance", "aws_security_group", "aws_subnet", "aws_route_table"} <= {t for t, _ in bounded}
+    for synth in synths.values():
+        resources = [r for of_type in synth.doc["resource"].values() for r in of_type.values()]
+        assert not [r for r in resources if "timeouts" in r]
+
+
+def test_bounded_types_are_every_type_of_the_stack_whose_schema_has_a_delete_timeout(
+    synthesized_app: tuple[Path, dict[str, Synth]], tf_cli_config: Path, tmp_path: Path
+) -> None:
+    # The provider's own schema, not a list kept by hand: a resource type added to the stack with a
+    # delete timeout (an ElastiCache group, a backup vault) gets the short local bound or fails here.
+    _, synths = synthesized_app
+    # A configuration of the stacks' own provider requirement and nothing else (no backend to reach).
+    providers = {"terraform": {"required_providers": synths["prod"].doc["terraform"]["required_providers"]}}
+    (tmp_path / "main.tf.json").write_text(json.dumps(providers))
+    stack_dir = tmp_path
+    env = terraform_env(tf_cli_config)
+    init = ["terraform", "init", "-input=false", "-no-color"]
+    subprocess.run(init, cwd=stack_dir, env=env, check=True, capture_output=True)
+    schema = subprocess.run(
+        ["terraform", "providers", "schema", "-json"], cwd=stack_dir, env=env, capture_output=True, text=True
+    )
+    assert schema.returncode == 0, schema.stderr
+    raw = schema.stdout
+    (schemas,) = json.loads(raw)["provider_schemas"].values()
+    ours = {t for synth in synths.values() for t in synth.doc["resource"]}
+    with_delete_timeout = {
+        t
+        for t in ours
+        if "delete"
+        in schemas["resource_schemas"][t]["block"]
+        .get("block_types", {})
+        .get("timeouts", {})
+        .get("block", {})
+        .get("attributes", {})
+    }
+    assert sorted(with_delete_timeout) == sorted(BOUNDED_DELETE_TYPES)
