@@ -15,10 +15,10 @@ its earlier attempt was answered (``after: 200 ...``), reads included.
 A retried call whose earlier attempt the endpoint already answered with success is answered again with
 that same answer, not run twice. The SDKs retry a call whose answer they did not get (this log has shown
 ``attempt=2`` of calls the endpoint had answered 200: KMS GetKeyPolicy, EFS PutLifecycleConfiguration);
-for a create such as CreateRouteTable, which carries no idempotency token, that is a second route table
-no state knows of, which then blocks DeleteVpc. One SDK call is at most one change here. (A retry that
-arrives while its first attempt is still being answered is run again: an SDK retries after an answer or
-a broken connection, not alongside.)
+for a create such as CreateRouteTable, which moto runs again whatever token it carries, that is a
+second route table no state knows of, which then blocks DeleteVpc. One SDK call is at most one change
+here. (A retry that arrives while its first attempt is still being answered is run again: an SDK
+retries after an answer or a broken connection, not alongside.)
 """
 
 from __future__ import annotations
@@ -131,7 +131,11 @@ class RequestLog:
         try:
             result = self.app(environ, recording_start_response)
             if change and invocation:
-                result = [b"".join(result)]  # kept whole, to answer a retry of this call with it
+                whole = b"".join(result)  # kept whole, to answer a retry of this call with it
+                close = getattr(result, "close", None)
+                if close is not None:  # WSGI: the server closes what the app returned; it is ours now
+                    close()
+                result = [whole]
             return result
         finally:
             status, headers = answered[0] if answered else ("500 INTERNAL SERVER ERROR", [])
