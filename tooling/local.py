@@ -328,10 +328,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=("up", "drift", "down"))
     parser.add_argument("environment", nargs="?", default="dev")
     args = parser.parse_args(argv)
-    from config import ENVIRONMENTS
+    from config import ENVIRONMENTS, ConfigError, select
 
-    if args.environment not in ENVIRONMENTS:  # before anything starts, stops or is destroyed
-        print(f"unknown environment {args.environment!r}; known: {', '.join(ENVIRONMENTS)}", file=sys.stderr)
+    try:  # the project's own check of an environment, before anything starts, stops or is destroyed
+        select(ENVIRONMENTS, [args.environment], local=True)
+    except ConfigError as error:
+        print(f"tooling.local {args.command} refused: {error}", file=sys.stderr)
         return 2
     if args.command == "up":
         outputs = up(args.environment)

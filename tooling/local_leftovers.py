@@ -2,9 +2,10 @@
 
 A resource belongs to the environment's stack when it carries the stack's ``Stack`` tag (one of the
 provider's default tags) or, where the listing shows no tags, a name the namer gives it (``healthtech-...-{env}``,
-``/healthtech/{env}/...``), and it is still live: a KMS key pending deletion, a NAT gateway that is
-deleted or a task definition that is inactive is gone as far as a destroy is concerned, as on AWS.
-The teardown test requires this listing to be empty after a destroy, and a destroy that fails prints it.
+``/healthtech/{env}/...``), and it is still live: a KMS key pending deletion or a NAT gateway that is
+deleted is gone as far as a destroy is concerned, as on AWS. Task definition revisions are not listed
+(see ``_ecs``). The teardown test requires this listing to be empty after a destroy, and a destroy that
+fails prints it.
 """
 
 from __future__ import annotations
@@ -56,36 +57,18 @@ def _ec2(client: Callable[[str], Any], environment: str) -> Iterable[str]:
     yield from (f"flow log {f['FlowLogId']}" for f in ec2.describe_flow_logs(Filter=filters)["FlowLogs"])
 
 
-def _rds(client: Callable[[str], Any], environment: str) -> Iterable[str]:
-    rds, name = client("rds"), named(environment)
-    for instance in rds.describe_db_instances()["DBInstances"]:
-        if name.search(instance["DBInstanceIdentifier"]):
-            yield f"DB instance {instance['DBInstanceIdentifier']}"
-    for snapshot in rds.describe_db_snapshots()["DBSnapshots"]:
+def _rds_snapshots(client: Callable[[str], Any], environment: str) -> Iterable[str]:
+    """Snapshots by the instance they were taken of (a final snapshot's own name is the caller's)."""
+    name = named(environment)
+    for snapshot in client("rds").describe_db_snapshots()["DBSnapshots"]:
         if name.search(snapshot["DBInstanceIdentifier"]):
             yield f"DB snapshot {snapshot['DBSnapshotIdentifier']}"
-    for group in rds.describe_db_subnet_groups()["DBSubnetGroups"]:
-        if name.search(group["DBSubnetGroupName"]):
-            yield f"DB subnet group {group['DBSubnetGroupName']}"
-    for params in rds.describe_db_parameter_groups()["DBParameterGroups"]:
-        if name.search(params["DBParameterGroupName"]):
-            yield f"DB parameter group {params['DBParameterGroupName']}"
 
 
 def _efs(client: Callable[[str], Any], environment: str) -> Iterable[str]:
     for fs in client("efs").describe_file_systems()["FileSystems"]:
         if _tagged(fs.get("Tags"), environment):
             yield f"file system {fs['FileSystemId']}"
-
-
-def _elbv2(client: Callable[[str], Any], environment: str) -> Iterable[str]:
-    elb, name = client("elbv2"), named(environment)
-    for balancer in elb.describe_load_balancers()["LoadBalancers"]:
-        if name.search(balancer["LoadBalancerName"]):
-            yield f"load balancer {balancer['LoadBalancerName']}"
-    for group in elb.describe_target_groups()["TargetGroups"]:
-        if name.search(group["TargetGroupName"]):
-            yield f"target group {group['TargetGroupName']}"
 
 
 def _ecs(client: Callable[[str], Any], environment: str) -> Iterable[str]:
@@ -100,19 +83,31 @@ def _ecs(client: Callable[[str], Any], environment: str) -> Iterable[str]:
     # the migration's) outside the stack, and ECS keeps them after the stack is destroyed, on AWS too.
 
 
-def _named_in(call: Callable[[Any], Iterable[str]], service: str, label: str) -> Lister:
+Listing = tuple[str, Callable[[Any], Iterable[str]]]
+"""A label and what lists the names of that kind from the service's client."""
+
+
+def _named_in(service: str, *listings: Listing) -> Lister:
+    """Every name of ``listings`` (from ``service``'s client) that the namer gives the environment."""
+
     def lister(client: Callable[[str], Any], environment: str) -> Iterable[str]:
-        name = named(environment)
-        return [f"{label} {n}" for n in call(client(service)) if name.search(n)]
+        name, api = named(environment), client(service)
+        return [f"{label} {n}" for label, names in listings for n in names(api) if name.search(n)]
 
     return lister
 
 
-def _kms(client: Callable[[str], Any], environment: str) -> Iterable[str]:
-    kms, name = client("kms"), named(environment)
-    for alias in kms.list_aliases()["Aliases"]:
-        if name.search(alias["AliasName"]):
-            yield f"key alias {alias['AliasName']}"
+def _all_of(*listers: Lister) -> Lister:
+    """One service's listers as one."""
+
+    def lister(client: Callable[[str], Any], environment: str) -> Iterable[str]:
+        return [item for each in listers for item in each(client, environment)]
+
+    return lister
+
+
+def _kms_keys(client: Callable[[str], Any], environment: str) -> Iterable[str]:
+    kms = client("kms")
     for key in kms.list_keys()["Keys"]:
         if kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyState"] == "PendingDeletion":
             continue
@@ -134,26 +129,50 @@ def _iam(client: Callable[[str], Any], environment: str) -> Iterable[str]:
 
 LISTERS: dict[str, Lister] = {
     "ec2": _ec2,
-    "rds": _rds,
+    "rds": _all_of(
+        _named_in(
+            "rds",
+            ("DB instance", lambda c: [i["DBInstanceIdentifier"] for i in c.describe_db_instances()["DBInstances"]]),
+            (
+                "DB subnet group",
+                lambda c: [g["DBSubnetGroupName"] for g in c.describe_db_subnet_groups()["DBSubnetGroups"]],
+            ),
+            (
+                "DB parameter group",
+                lambda c: [g["DBParameterGroupName"] for g in c.describe_db_parameter_groups()["DBParameterGroups"]],
+            ),
+        ),
+        _rds_snapshots,
+    ),
     "efs": _efs,
-    "elbv2": _elbv2,
+    "elbv2": _named_in(
+        "elbv2",
+        ("load balancer", lambda c: [b["LoadBalancerName"] for b in c.describe_load_balancers()["LoadBalancers"]]),
+        ("target group", lambda c: [g["TargetGroupName"] for g in c.describe_target_groups()["TargetGroups"]]),
+    ),
     "ecs": _ecs,
-    "kms": _kms,
+    "kms": _all_of(
+        _named_in("kms", ("key alias", lambda c: [a["AliasName"] for a in c.list_aliases()["Aliases"]])), _kms_keys
+    ),
     "ecr": _named_in(
-        lambda c: [r["repositoryName"] for r in c.describe_repositories()["repositories"]], "ecr", "repository"
+        "ecr", ("repository", lambda c: [r["repositoryName"] for r in c.describe_repositories()["repositories"]])
     ),
     "iam": _iam,
-    "logs": _named_in(lambda c: [g["logGroupName"] for g in c.describe_log_groups()["logGroups"]], "logs", "log group"),
-    "s3": _named_in(lambda c: [b["Name"] for b in c.list_buckets().get("Buckets", [])], "s3", "bucket"),
-    "sns": _named_in(lambda c: [t["TopicArn"].rsplit(":", 1)[-1] for t in c.list_topics()["Topics"]], "sns", "topic"),
-    "codebuild": _named_in(lambda c: c.list_projects()["projects"], "codebuild", "project"),
+    "logs": _named_in(
+        "logs", ("log group", lambda c: [g["logGroupName"] for g in c.describe_log_groups()["logGroups"]])
+    ),
+    "s3": _named_in("s3", ("bucket", lambda c: [b["Name"] for b in c.list_buckets().get("Buckets", [])])),
+    "sns": _named_in("sns", ("topic", lambda c: [t["TopicArn"].rsplit(":", 1)[-1] for t in c.list_topics()["Topics"]])),
+    "codebuild": _named_in("codebuild", ("project", lambda c: c.list_projects()["projects"])),
     "codepipeline": _named_in(
-        lambda c: [p["name"] for p in c.list_pipelines()["pipelines"]], "codepipeline", "pipeline"
+        "codepipeline", ("pipeline", lambda c: [p["name"] for p in c.list_pipelines()["pipelines"]])
     ),
     "cloudwatch": _named_in(
-        lambda c: [a["AlarmName"] for a in c.describe_alarms()["MetricAlarms"]], "cloudwatch", "alarm"
+        "cloudwatch", ("alarm", lambda c: [a["AlarmName"] for a in c.describe_alarms()["MetricAlarms"]])
     ),
-    "wafv2": _named_in(lambda c: [a["Name"] for a in c.list_web_acls(Scope="REGIONAL")["WebACLs"]], "wafv2", "web ACL"),
+    "wafv2": _named_in(
+        "wafv2", ("web ACL", lambda c: [a["Name"] for a in c.list_web_acls(Scope="REGIONAL")["WebACLs"]])
+    ),
 }
 
 
@@ -186,7 +205,7 @@ def destroy_checked(
     if finished and not left:
         return
     outcome = "finished" if finished else "did not finish (see Terraform's errors above)"
-    held = describe(left) or "  nothing this listing knows of"
+    listing = describe(left) or "  nothing this listing knows of"
     raise IncompleteDestroyError(
-        f"destroy of {stack_name(environment)} {outcome}; the local endpoint still holds:\n{held}"
+        f"destroy of {stack_name(environment)} {outcome}; the local endpoint still holds:\n{listing}"
     )

@@ -127,21 +127,21 @@ class RequestLog:
             answered.append((status, list(headers)))
             return start_response(status, headers, *args)
 
-        result: Iterable[bytes] = []
+        kept: bytes | None = None  # a change's whole answer, to answer a retry of this call with it
         try:
             result = self.app(environ, recording_start_response)
-            if change and invocation:
-                whole = b"".join(result)  # kept whole, to answer a retry of this call with it
-                close = getattr(result, "close", None)
-                if close is not None:  # WSGI: the server closes what the app returned; it is ours now
-                    close()
-                result = [whole]
-            return result
+            if not (change and invocation):
+                return result
+            kept = b"".join(result)
+            close = getattr(result, "close", None)
+            if close is not None:  # WSGI: the server closes what the app returned; it is ours now
+                close()
+            return [kept]
         finally:
             status, headers = answered[0] if answered else ("500 INTERNAL SERVER ERROR", [])
             answer = Answer(status, headers, None)
-            if change and invocation and answer.code < 300 and isinstance(result, list) and result:
-                answer = Answer(status, headers, result[0])
+            if kept is not None and answer.code < 300:
+                answer = Answer(status, headers, kept)
             if invocation:
                 self._remember(invocation, answer)
             if change or attempt > 1 or answer.code >= 500:

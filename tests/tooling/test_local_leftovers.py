@@ -42,15 +42,25 @@ def test_lists_what_the_stack_still_holds_by_service_and_nothing_of_another_envi
     container = [{"name": "app", "image": "app:1", "memory": 512}]
     ecs.register_task_definition(family="healthtech-migrate-dev", containerDefinitions=container)
 
+    subnet = ec2.create_subnet(VpcId=made["dev"][0], CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    client("rds").create_db_subnet_group(
+        DBSubnetGroupName="healthtech-db-subnets-dev", DBSubnetGroupDescription="d", SubnetIds=[subnet]
+    )
+    client("elbv2").create_target_group(Name="healthtech-tg-dev", Protocol="HTTP", Port=80, VpcId=made["dev"][0])
+    client("kms").create_alias(AliasName="alias/healthtech-rds-dev", TargetKeyId=key)
+
     found = held(client, "dev")
 
     vpc, route_table = made["dev"]  # not the VPC's untagged main route table, nor staging's
     assert found["ec2"] == [f"route table {route_table} (healthtech-public-rt-dev)", f"vpc {vpc}"]
     assert found["logs"] == ["log group /healthtech/dev/app"]
     assert found["sns"] == ["topic healthtech-alerts-dev"]
-    assert found["kms"] == [f"key {key}"]  # the key pending deletion is gone, as far as a destroy is concerned
+    # the key pending deletion is gone, as far as a destroy is concerned
+    assert found["kms"] == [f"key {key}", "key alias alias/healthtech-rds-dev"]
+    assert found["rds"] == ["DB subnet group healthtech-db-subnets-dev"]
+    assert found["elbv2"] == ["target group healthtech-tg-dev"]
     assert found["ecs"] == ["cluster healthtech-cluster-dev"]
-    assert set(found) == {"ec2", "logs", "sns", "kms", "ecs"}
+    assert set(found) == {"ec2", "logs", "sns", "kms", "ecs", "rds", "elbv2"}
     assert "healthtech-public-rt-dev" in describe(found) and "staging" not in describe(found)
 
 

@@ -45,4 +45,4 @@ def test_an_unknown_environment_is_refused_before_anything_starts_or_stops(
     for command in ("up", "down", "drift"):
         assert local.main([command, "qa-typo"]) == 2
     assert touched == []
-    assert "unknown environment 'qa-typo'; known: dev, staging, prod" in capsys.readouterr().err
+    assert "environment 'qa-typo': unknown; allowed: dev, staging, prod" in capsys.readouterr().err
