@@ -99,6 +99,7 @@ def build_bootstrap_stack(
     if local_endpoint:
         configs = [in_local_account(c) for c in configs]
         registry = {name: in_local_account(c) for name, c in registry.items()}
+    served = served_environments(configs, registry)
     return StateBootstrapStack(
         app,
         state=shared_state(configs),
@@ -107,7 +108,8 @@ def build_bootstrap_stack(
         owner=configs[0].owner,
         cost_center=configs[0].cost_center,
         repository=repository,
-        deploy_environments=[c.name for c in served_environments(configs, registry)],
+        deploy_environments=[c.name for c in served],
+        deploy_domains={c.name: c.load_balancer.domain_name for c in served if c.load_balancer.domain_name},
         local=LocalEndpoint(url=local_endpoint) if local_endpoint else None,
     )
 

@@ -159,7 +159,11 @@ def test_each_deploy_role_reaches_only_its_environment(doc: dict[str, Any], env:
         assert f"-{other}" not in text and f"/{other}/" not in text
     never = statements["NeverChangeCiAccess"]
     assert never["Effect"] == "Deny" and never["Action"] == "iam:*"
-    assert [r.rsplit(":", 1)[-1] for r in never["Resource"]] == ["role/healthtech-ci-*", "oidc-provider/*"]
+    assert [r.rsplit(":", 1)[-1] for r in never["Resource"]] == [
+        "role/healthtech-ci-*",
+        "policy/healthtech-ci-*",
+        "oidc-provider/*",
+    ]
 
 
 def test_every_any_resource_statement_of_the_ci_roles_has_a_reason(doc: dict[str, Any]) -> None:
