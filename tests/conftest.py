@@ -118,3 +118,16 @@ def checkov_scans(stack_docs: dict[str, dict[str, Any]]) -> dict[str, StackScan]
     """checkov run once over every environment's stack (~3 s), by environment."""
     scans = scan_stacks({stack_name(env): doc for env, doc in stack_docs.items()})
     return {env: scans[stack_name(env)] for env in stack_docs}
+
+
+INTEGRATION = Path(__file__).parent / "integration"
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each unit-test module runs in one pytest-xdist worker (`--dist loadgroup`), so its module-scoped
+    fixtures (the variant stacks a module builds and synthesizes) are built once, not once per worker
+    that happens to get one of its tests. tests/integration groups its tests by shared deployment."""
+    for item in items:
+        if INTEGRATION not in item.path.parents:
+            item.add_marker(pytest.mark.xdist_group(f"module:{item.path.relative_to(INTEGRATION.parent)}"))

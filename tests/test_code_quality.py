@@ -27,3 +27,18 @@ def test_ruff_format_is_clean() -> None:
 def test_mypy_strict_is_clean() -> None:
     result = _run(str(BIN / "mypy"))
     assert result.returncode == 0, result.stdout
+
+
+def test_mypy_still_checks_the_provider_bindings_behind_the_empty_package_stub(tmp_path: Path) -> None:
+    """The stub in typings/ hides the package's eager __init__ from mypy, not the bindings' types."""
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "from constructs import Construct\n"
+        "from cdktf_cdktf_provider_aws.vpc import Vpc\n\n\n"
+        "def build(scope: Construct) -> None:\n"
+        '    Vpc(scope, "vpc", cidr_block=10, enable_dns_host_names=True)\n'
+    )
+    result = _run(str(BIN / "mypy"), "--cache-dir", str(tmp_path / "cache"), str(probe))
+    assert result.returncode == 1, result.stdout
+    assert 'Argument "cidr_block" to "Vpc" has incompatible type "int"; expected "str | None"' in result.stdout
+    assert 'Unexpected keyword argument "enable_dns_host_names" for "Vpc"' in result.stdout

@@ -3,6 +3,7 @@ when the package's layout is not the one the loader was written for."""
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import json
 import os
@@ -52,6 +53,24 @@ def test_the_installed_package_has_the_expected_shape() -> None:
     _, names = split_eager_imports(Path(spec.origin).read_text(encoding="utf-8"))
     assert {"vpc", "db_instance", "ecs_service", "wafv2_web_acl"} <= set(names)
     assert len(names) > 2000
+
+
+def test_the_package_header_defines_nothing_the_empty_stub_for_mypy_would_hide() -> None:
+    """typings/cdktf_cdktf_provider_aws/__init__.pyi is empty: right while the package's own header binds
+    only jsii's generated helpers (each submodule defines its own) besides the submodules, which mypy
+    finds in the installed package. A name used from the package itself would fail mypy, not pass."""
+    spec = importlib.util.find_spec(PACKAGE)
+    assert spec is not None and spec.origin is not None
+    header, _ = split_eager_imports(Path(spec.origin).read_text(encoding="utf-8"))
+    bound: set[str] = set()
+    for node in ast.parse(header).body:
+        if isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            bound |= {t.id for t in targets if isinstance(t, ast.Name)}
+        elif isinstance(node, ast.FunctionDef | ast.ClassDef):
+            bound.add(node.name)
+    assert bound == {"__path__", "__all__", "TYPEGUARD_MAJOR_VERSION", "check_type"}
+    assert (ROOT / "typings" / PACKAGE / "__init__.pyi").read_text().strip().startswith("#")
 
 
 def test_this_session_loaded_only_the_submodules_in_use() -> None:

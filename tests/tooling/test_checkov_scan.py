@@ -70,12 +70,38 @@ def test_a_real_regression_and_a_stale_suppression_are_found(stack_docs: dict[st
     assert [(s.address, s.check_id) for s in scan.stale] == [(address, "CKV_AWS_157")]
 
 
-def test_command_line_summarizes_each_stack(synthesized_app: tuple, capsys: pytest.CaptureFixture[str]) -> None:
+def test_command_line_summarizes_each_stack(
+    synthesized_app: tuple,
+    checkov_scans: dict[str, StackScan],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The command scans the written stacks; the session's scan of the same documents stands in for a
+    second checkov run (the fixture's tests check the scan itself)."""
     outdir, _ = synthesized_app
+    scanned: list[str] = []
+
+    def scan(docs: dict[str, dict[str, Any]]) -> dict[str, StackScan]:
+        scanned.extend(docs)
+        return {name: checkov_scans[name.removeprefix("healthtech-")] for name in docs}
+
+    monkeypatch.setattr(checkov_scan, "scan_stacks", scan)
     assert checkov_scan.main([str(outdir)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split(":")[0] for line in lines] == ["healthtech-dev", "healthtech-prod", "healthtech-staging"]
-    assert all("of them suppressed in code with a reason" in line for line in lines)
+    assert scanned == ["healthtech-dev", "healthtech-prod", "healthtech-staging"]
+    assert [line.split(":")[0] for line in lines] == scanned
+    dev = checkov_scans["dev"]
+    assert lines[0] == (
+        f"healthtech-dev: {len(dev.passed)} passed, {len(dev.failed)} failed, "
+        f"{len(dev.failed)} of them suppressed in code with a reason"
+    )
+
+    failure = Finding("healthtech-dev", "aws_vpc.v", "CKV2_AWS_11", "flow logs")
+    monkeypatch.setattr(
+        checkov_scan, "scan_stacks", lambda docs: {"healthtech-dev": StackScan("healthtech-dev", (), (failure,), ())}
+    )
+    assert checkov_scan.main([str(outdir)]) == 1
+    assert "CKV2_AWS_11 fails on aws_vpc.v (flow logs) and no suppression explains it" in capsys.readouterr().err
 
 
 def test_prepare_writes_the_input_the_gate_scans(synthesized_app: tuple, tmp_path: Path) -> None:
