@@ -45,6 +45,8 @@ from config.ci import (
 from config.settings import EnvironmentConfig
 
 PROG = "tooling.github_settings"
+GH_TIMEOUT_SECONDS: float = 60
+"""One request's limit, so a network that does not answer stops the apply instead of hanging it."""
 PER_PAGE = 100
 """The most branch policies one list request returns (GitHub REST, "List deployment branch policies")."""
 
@@ -92,7 +94,12 @@ def gh_runner(request: Request) -> str:
     """Send ``request`` with ``gh api``."""
     # An empty stdin without a body: gh never waits on the caller's terminal.
     stdin = json.dumps(request.body) if request.body is not None else ""
-    result = subprocess.run(request.gh_args(), input=stdin, capture_output=True, text=True, timeout=60, check=False)
+    try:
+        result = subprocess.run(
+            request.gh_args(), input=stdin, capture_output=True, text=True, timeout=GH_TIMEOUT_SECONDS, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise GhError(f"{request.method} {request.path}: gh api did not run: {error}") from error
     if result.returncode != 0:
         said = (result.stderr or result.stdout).strip() or f"exit {result.returncode}"
         raise GhError(f"{request.method} {request.path}: gh api failed: {said}")

@@ -217,6 +217,15 @@ def test_a_failing_gh_stops_the_apply_saying_where(
     assert not any("/prod" in p or "oidc" in p for p in paths)
 
 
+def test_a_gh_that_does_not_answer_stops_the_apply_without_a_traceback(
+    fake_gh: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("tooling.github_settings.GH_TIMEOUT_SECONDS", 0.01)
+    (fake_gh.parent / "bin" / "gh").write_text(f"#!{sys.executable}\nimport time\ntime.sleep(5)\n")
+    assert main(["dev", "--apply"]) == 1
+    assert f"PUT {ROOT}/environments/dev: gh api did not run: Command" in capsys.readouterr().err
+
+
 def test_apply_without_gh_on_path_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
