@@ -25,7 +25,13 @@ from typing import TYPE_CHECKING
 
 from config import ENVIRONMENTS, ConfigError, EnvironmentConfig, StateBackendSettings, select
 from config.account import in_local_account, state_bucket
-from config.ci import GitHubRepository, deploy_scope_problems, repository_problems, served_environments
+from config.ci import (
+    GitHubRepository,
+    deploy_scope_problems,
+    environment_problems,
+    repository_problems,
+    served_environments,
+)
 from config.environments import GITHUB_REPOSITORY
 
 if TYPE_CHECKING:
@@ -167,6 +173,7 @@ def main(environ: Mapping[str, str] = os.environ, registry: Mapping[str, Environ
         shared_state(configs)
         problems = [
             *repository_problems(GITHUB_REPOSITORY, local=bool(environ.get(ENV_LOCAL_ENDPOINT))),
+            *environment_problems(GITHUB_REPOSITORY, list(registry)),  # the deploy roles trust their branches
             *deploy_scope_problems(served_environments(configs, registry)),
         ]
         if problems:

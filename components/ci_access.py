@@ -4,12 +4,15 @@ per environment, each trusting only this repository's tokens of one kind.
 Created by the state bootstrap (once per account), so nobody makes them by hand. What each role may
 do is in components/ci_policies.py; the trust conditions follow the GitHub guide cited in config/ci.py
 and the IAM user guide, "Create a role for OpenID Connect federation" (the ``aud`` and ``sub`` condition
-keys of an OIDC provider are ``{provider host}:aud`` and ``{provider host}:sub``).
+keys of an OIDC provider are ``{provider host}:aud`` and ``{provider host}:sub``). The subjects are those
+of the repository's custom subject template (``config.ci.SUBJECT_CLAIM_KEYS``, applied to GitHub by
+``python -m tooling.github_settings``): the default template's would let any branch deploy.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Literal
 
 from cdktf_cdktf_provider_aws.iam_openid_connect_provider import IamOpenidConnectProvider
 from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
@@ -59,10 +62,13 @@ class GitHubCiAccess(Construct):
         # thumbprint only as a legacy value (IAM API reference, UpdateOpenIDConnectProviderThumbprint:
         # "These OIDC IdPs include Auth0, GitHub, GitLab, Google ..."). A pinned thumbprint would only go stale.
         self.provider = IamOpenidConnectProvider(self, "github", url=GITHUB_OIDC_URL, client_id_list=[STS_AUDIENCE])
+        # StringLike: a pull request's sub carries its number (refs/pull/N/merge) under the custom template,
+        # so no one StringEquals value matches every pull request; the pattern leaves only N open.
         self.plan_role = self._role(
             "plan",
             name=Namer(BOOTSTRAP_SCOPE).name(Kind.CI_PLAN),
-            subject=repository.pull_request_subject(),
+            subject=repository.pull_request_subject_pattern(),
+            match="StringLike",
             description=f"Terraform plans of {repository.full_name}'s pull requests: read-only but for state locks",
         )
         # One managed policy of the platform reads for every CI role: the deploy roles' inline policies
@@ -91,7 +97,8 @@ class GitHubCiAccess(Construct):
             role = self._role(
                 f"deploy-{environment}",
                 name=Namer(environment).name(Kind.CI_DEPLOY),
-                subject=repository.environment_subject(environment),
+                subject=repository.deploy_subject(environment),
+                match="StringEquals",
                 description=f"Deploys of {repository.full_name} to {environment}: its resources and state",
             )
             deploy_scope = DeployScope(
@@ -118,7 +125,13 @@ class GitHubCiAccess(Construct):
                 allow_any_resource(boundary, sid, reason)
             self.boundaries[environment] = boundary
 
-    def _role(self, id: str, *, name: str, subject: str, description: str) -> IamRole:
+    def _role(
+        self, id: str, *, name: str, subject: str, match: Literal["StringEquals", "StringLike"], description: str
+    ) -> IamRole:
+        """A role trusting tokens of GitHub's provider with our audience and a ``sub`` that ``match`` (the
+        IAM condition operator) finds equal to, or like, ``subject``."""
+        conditions: dict[str, dict[str, str]] = {"StringEquals": {f"{GITHUB_OIDC_HOST}:aud": STS_AUDIENCE}}
+        conditions.setdefault(match, {})[f"{GITHUB_OIDC_HOST}:sub"] = subject
         return IamRole(
             self,
             id,
@@ -129,9 +142,7 @@ class GitHubCiAccess(Construct):
                     principal={"Federated": self.provider.arn},
                     actions="sts:AssumeRoleWithWebIdentity",
                     resources=None,
-                    condition={
-                        "StringEquals": {f"{GITHUB_OIDC_HOST}:aud": STS_AUDIENCE, f"{GITHUB_OIDC_HOST}:sub": subject}
-                    },
+                    condition=conditions,
                 )
             ),
         )
