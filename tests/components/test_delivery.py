@@ -79,8 +79,41 @@ def test_pipeline_is_v2_with_an_encrypted_store_and_source_build_deploy_in_order
     assert (deploy_action["name"], deploy_action["provider"]) == ("Release", "CodeBuild")
     assert deploy_action["input_artifacts"] == ["image"]
     assert deploy_action["configuration"] == {"ProjectName": synth.ref("delivery/release/project", "name")}
-    # Its run on creation finds the seeded source, and the scalable target the release sets the minimum of.
-    assert pipeline["depends_on"] == [synth.address("delivery/source-seed"), synth.address("compute/scalable-target")]
+    # Its run on creation finds the seeded source, and the scalable target the release sets the minimum of
+    # (and its roles' policies: test_the_first_run_finds_every_policy_of_its_three_roles).
+    assert pipeline["depends_on"][:2] == [
+        synth.address("delivery/source-seed"),
+        synth.address("compute/scalable-target"),
+    ]
+
+
+# The roles the pipeline's first run acts as: its own, the build's and the release's.
+FIRST_RUN_ROLES = ("delivery/pipeline-role", "delivery/build-role", "delivery/release/role")
+
+
+def _role_policies(synth: Synth, role_path: str) -> set[str]:
+    """Addresses of every inline policy and managed-policy attachment of the role at ``role_path``."""
+    role = {synth.ref(role_path, "id"), synth.ref(role_path, "name")}
+    return {
+        f"{tf_type}.{logical_id}"
+        for tf_type in ("aws_iam_role_policy", "aws_iam_role_policy_attachment")
+        for logical_id, resource in synth.resources(tf_type).items()
+        if resource["role"] in role
+    }
+
+
+def test_the_first_run_finds_every_policy_of_its_three_roles(each_env: tuple) -> None:
+    _, synth = each_env
+    depends = set(synth.by_path("delivery/pipeline")["depends_on"])
+    by_role = {path: _role_policies(synth, path) for path in FIRST_RUN_ROLES}
+    # The pipeline's artifacts and builds; the build's artifacts and logs, its push; the release's artifacts
+    # and logs, its ECS deploy.
+    assert [len(by_role[path]) for path in FIRST_RUN_ROLES] == [1, 2, 2]
+    for path, policies in by_role.items():
+        assert policies <= depends, f"{path}: {sorted(policies - depends)} not in the pipeline's depends_on"
+    # Nothing else: the upload trigger's role is not what the first run acts as.
+    trigger = _role_policies(synth, "delivery/source-trigger-role")
+    assert len(trigger) == 1 and not trigger & depends
 
 
 def test_an_upload_starts_the_pipeline_through_eventbridge(each_env: tuple) -> None:
@@ -305,7 +338,10 @@ def test_no_seed_where_the_source_is_not_ours(tmp_path: Path) -> None:
     )
     synth = Synth(PlatformStack(cdktf.App(outdir=str(tmp_path)), config))
     assert not synth.resources("aws_s3_object")
-    assert synth.by_path("delivery/pipeline")["depends_on"] == [synth.address("compute/scalable-target")]
+    depends = synth.by_path("delivery/pipeline")["depends_on"]
+    assert depends[0] == synth.address("compute/scalable-target")
+    assert not [address for address in depends if address.startswith("aws_s3_object.")]
+    assert {a for path in FIRST_RUN_ROLES for a in _role_policies(synth, path)} == set(depends[1:])
 
 
 def test_outputs_keep_the_original_names(each_env: tuple) -> None:
