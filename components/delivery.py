@@ -156,7 +156,7 @@ class Delivery(Construct):
             seed_source(
                 self,
                 "source-seed",
-                bucket=self.artifacts.bucket.id,
+                bucket=self.artifacts,
                 key=settings.source_object_key,
                 kms_key=artifacts_key,
             )

@@ -24,6 +24,7 @@ from cdktf import AssetType, TerraformAsset
 from cdktf_cdktf_provider_aws.s3_object import S3Object
 from constructs import Construct
 
+from components.bucket import SecureBucket
 from components.encryption import EncryptionKey
 
 APP_DIR = Path(__file__).resolve().parent.parent / "app"
@@ -64,18 +65,26 @@ def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def seed_source(scope: Construct, id: str, *, bucket: str, key: str, kms_key: EncryptionKey) -> S3Object:
+def seed_source(scope: Construct, id: str, *, bucket: SecureBucket, key: str, kms_key: EncryptionKey) -> S3Object:
     """Upload the reference application's archive to ``bucket``/``key`` once (see the module docstring)."""
     archive = seed_archive()
     asset = TerraformAsset(scope, f"{id}-archive", path=str(archive), type=AssetType.FILE)
     return S3Object(
         scope,
         id,
-        bucket=bucket,
+        bucket=bucket.bucket.id,
         key=key,
         source=asset.path,
         source_hash=file_sha256(archive),
         content_type="application/zip",
         kms_key_id=kms_key.arn,
         lifecycle={"ignore_changes": ["source", "source_hash", "content_type"]},
+        # Written once versioning is on, so the seed gets a version id, the revision the pipeline's S3
+        # source runs and the build tags the image with: "Objects that are stored in an Amazon S3 bucket
+        # before you set the versioning state have a version ID of null" (Amazon S3 User Guide, "Working
+        # with objects in a versioning-enabled bucket"). The same guide ("Enabling versioning on buckets")
+        # says the first enabling "may take up to 15 minutes to fully propagate" and recommends waiting
+        # that long before writes; nothing here waits, so on a real account a seed written inside that
+        # window may still get the null version. The team's uploads come later and are versioned.
+        depends_on=[bucket.versioning],
     )

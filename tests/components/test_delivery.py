@@ -322,6 +322,8 @@ def test_the_reference_application_seeds_the_source_once(each_env: tuple, tmp_pa
     assert seed["bucket"] == synth.ref("delivery/artifacts/bucket", "id")
     assert seed["key"] == config.delivery.source_object_key
     assert seed["kms_key_id"] == synth.ref("encryption/s3/key", "arn")
+    # Written after the bucket's versioning is on, so it gets a version id, not null.
+    assert seed["depends_on"] == [synth.address("delivery/artifacts/versioning")]
     # Created once: a team's later uploads to the key are never overwritten by an apply.
     assert seed["lifecycle"] == {"ignore_changes": ["source", "source_hash", "content_type"]}
     archive = seed_archive()
