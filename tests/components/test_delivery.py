@@ -324,8 +324,10 @@ def test_the_reference_application_seeds_the_source_once(each_env: tuple, tmp_pa
     assert seed["kms_key_id"] == synth.ref("encryption/s3/key", "arn")
     # Written after the bucket's versioning is on, so it gets a version id, not null.
     assert seed["depends_on"] == [synth.address("delivery/artifacts/versioning")]
-    # Created once: a team's later uploads to the key are never overwritten by an apply.
-    assert seed["lifecycle"] == {"ignore_changes": ["source", "source_hash", "content_type"]}
+    # Created once: a team's later uploads to the key are never overwritten by an apply, and their tags
+    # (none, or the team's own) are no drift; the seed itself is created with the provider's default_tags.
+    assert seed["lifecycle"] == {"ignore_changes": ["source", "source_hash", "content_type", "tags", "tags_all"]}
+    assert "tags" not in seed and "override_provider" not in seed
     archive = seed_archive()
     assert seed["source_hash"] == file_sha256(archive) and seed["source"].endswith(archive.name)
     with zipfile.ZipFile(archive) as opened:
