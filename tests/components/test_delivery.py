@@ -18,6 +18,7 @@ from components.release import PIPFILE_LOCK, RELEASE_SCRIPT, release_buildspec, 
 from components.source_seed import file_sha256, seed_archive
 from config import ENVIRONMENTS, validate
 from config.settings import SourceKind
+from config.validation_layers import IMAGE_TAG
 from stacks.platform_stack import PlatformStack
 from tests.conftest import Synth
 
@@ -406,6 +407,30 @@ def test_buildspec_commands_run_and_tag_the_image_with_the_source_revision(tmp_p
     del env["CODEBUILD_RESOLVED_SOURCE_VERSION"]  # no revision: the build stops instead of pushing "latest"
     failed = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert failed.returncode != 0 and "no source revision" in failed.stderr
+
+
+def test_the_image_tag_keeps_dockers_grammar_whatever_the_source_revision() -> None:
+    """The buildspec's own IMAGE_TAG lines, run with bash on revisions a source can hand it."""
+    lines = [c for c in yaml.safe_load(BUILDSPEC.read_text())["phases"]["pre_build"]["commands"] if "IMAGE_TAG=" in c]
+    assert len(lines) == 2  # derived, then its first character fixed
+
+    def tag(revision: str) -> str:
+        script = "\n".join([*lines, 'printf "%s" "$IMAGE_TAG"'])
+        env = {"PATH": os.environ["PATH"], "CODEBUILD_RESOLVED_SOURCE_VERSION": revision}
+        return subprocess.run(["bash", "-c", script], env=env, check=True, capture_output=True, text=True).stdout
+
+    commit = "3f2c1a9e8b7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b"
+    cases = {
+        commit: commit,  # a CodeStar commit id, as is
+        "Wp0t2Y8bdLnnPx.AJSVuM_PnFnOvjOyk": "Wp0t2Y8bdLnnPx.AJSVuM_PnFnOvjOyk",  # an S3 version id, as is
+        ".AJSVuM_PnFnOvjOyk": "_AJSVuM_PnFnOvjOyk",
+        "-leading-hyphen": "_leading-hyphen",
+        "+L4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY+MTRCxf3vjVBH40Nr8X8gdRQBpUMLUo": "_L4kqtJlcpXroDTDmJ-rmSpXd3dIbrHY-MTRCxf3",
+        "_already": "_already",
+    }
+    assert {revision: tag(revision) for revision in cases} == cases
+    for produced in cases.values():
+        assert IMAGE_TAG.fullmatch(produced), produced
 
 
 def test_a_codestar_source_releases_pushes_to_the_configured_branch(tmp_path: Path) -> None:
