@@ -35,13 +35,22 @@ FIRST_ENGINE_VERSION = "16"
 def parameter_group_name(namer: Namer, engine_version: str) -> str:
     """``healthtech-db-params-{env}`` for PostgreSQL 16, ``healthtech-db-params-pg17-{env}`` for 17.
 
-    A new family forces a new parameter group, created before the old one is destroyed; a name per
-    family keeps the two from colliding, and existing (16) deployments keep their group untouched.
+    The provider replaces the group when its name, family or description changes (aws_db_parameter_group
+    docs: each "Forces new resource"), and it must be replaced create-before-destroy, which the same docs
+    call "necessary for modifications that force re-creation of an existing, in-use parameter group" (the
+    instance cannot let go of its group before the new one exists). So no replacement may reuse the old
+    name: the name changes with the family, and the description is one constant (PARAMETER_GROUP_DESCRIPTION)
+    that deployed groups hold (tests/stacks/test_previous_layout.py fails on a change to it). Not
+    ``name_prefix``, which would survive any replacement: names come from config/naming.py
+    (tests/policy/test_names.py), and switching would replace every deployed group.
     """
     if engine_version == FIRST_ENGINE_VERSION:
         return namer.name(Kind.DB_PARAMS)
     return namer.name(Kind.DB_PARAMS_VERSIONED, purpose=f"pg{engine_version}")
 
+
+# The parameter group's description: it replaces the group when it changes (parameter_group_name).
+PARAMETER_GROUP_DESCRIPTION = "TLS-only connections with connection logging"
 
 # RDS's CA with RSA-2048 keys valid until 2061; clients verify the server against it.
 CA_CERTIFICATE = "rds-ca-rsa2048-g1"
@@ -87,7 +96,7 @@ class Database(Construct):
             "parameters",
             name=parameter_group_name(namer, settings.engine_version),
             family=f"postgres{settings.engine_version}",
-            description="TLS-only connections with connection logging",
+            description=PARAMETER_GROUP_DESCRIPTION,
             parameter=[DbParameterGroupParameter(name=k, value=v) for k, v in PARAMETERS.items()],
             # Kept: the instance cannot let go of its group before a new one exists. A family change (the
             # only setting that replaces the group) also changes its name (parameter_group_name).

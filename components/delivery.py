@@ -35,7 +35,7 @@ from components.compute import Compute
 from components.container_registry import ContainerRegistry
 from components.context import StackContext
 from components.encryption import EncryptionKey
-from components.iam import Statement, grant, service_role
+from components.iam import Statement, grant, policies_of, service_role
 from components.logs import write_statement
 from components.pipeline_project import pipeline_project
 from components.release import Release
@@ -156,13 +156,30 @@ class Delivery(Construct):
             seed_source(
                 self,
                 "source-seed",
-                bucket=self.artifacts.bucket.id,
+                bucket=self.artifacts,
                 key=settings.source_object_key,
                 kms_key=artifacts_key,
             )
             if settings.source == SourceKind.S3 and settings.seed_source
             else None
         )
+        grant(
+            self,
+            "pipeline-policy",
+            role=self.pipeline_role,
+            name="run-the-release",
+            statements=[
+                pipeline_artifacts,
+                *source_reads,
+                *bucket_access,
+                *self._source_statements(),
+                Statement(
+                    actions=["codebuild:StartBuild", "codebuild:BatchGetBuilds"],
+                    resources=[self.project.arn, self.release.project.arn],
+                ),
+            ],
+        )
+        first_run_roles = (self.pipeline_role, self.build_role, self.release.role)
         self.pipeline = Codepipeline(
             self,
             "pipeline",
@@ -206,22 +223,14 @@ class Delivery(Construct):
             ],
             # Its first run releases: the source must be there, and the scalable target whose minimum the
             # release sets (the release project already waits for the service and the template it names).
-            depends_on=[*([self.source_seed] if self.source_seed else []), compute.scalable_target],
-        )
-        grant(
-            self,
-            "pipeline-policy",
-            role=self.pipeline_role,
-            name="run-the-release",
-            statements=[
-                pipeline_artifacts,
-                *source_reads,
-                *bucket_access,
-                *self._source_statements(),
-                Statement(
-                    actions=["codebuild:StartBuild", "codebuild:BatchGetBuilds"],
-                    resources=[self.project.arn, self.release.project.arn],
-                ),
+            # That run starts with the pipeline ("Start a pipeline in CodePipeline": "When a pipeline is
+            # created, a pipeline execution starts automatically"); it moves artifacts as the pipeline role
+            # and builds and releases as theirs, so every policy of the three roles exists first, or the
+            # run meets AccessDenied on S3, KMS, ECR or ECS.
+            depends_on=[
+                *([self.source_seed] if self.source_seed else []),
+                compute.scalable_target,
+                *(policy for role in first_run_roles for policy in policies_of(role)),
             ],
         )
         if settings.source == SourceKind.S3:

@@ -5,11 +5,11 @@ failed at Source, and the first deploy needed a hand step. The stack uploads a z
 Dockerfile and keeps the platform's contract, app/README.md) to the source key before the pipeline is
 created, so that run builds and releases it and the environment ends its first deploy healthy.
 
-The object is created once and then ignored (``ignore_changes`` on its content): the source key belongs
-to the team's releases after that, and an apply must never replace their application with the reference
-one. A change to ``app/`` is released by uploading it like any other source. The archive is built
-deterministically (sorted names, fixed timestamps and modes, no bytecode), so its hash changes only when
-``app/``'s files do.
+The object is created once and then ignored (``ignore_changes`` on its content and tags,
+:data:`TEAM_OWNED`): the source key belongs to the team's releases after that, and an apply must never
+replace their application with the reference one, nor show their upload as drift. A change to ``app/``
+is released by uploading it like any other source. The archive is built deterministically (sorted
+names, fixed timestamps and modes, no bytecode), so its hash changes only when ``app/``'s files do.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from cdktf import AssetType, TerraformAsset
 from cdktf_cdktf_provider_aws.s3_object import S3Object
 from constructs import Construct
 
+from components.bucket import SecureBucket
 from components.encryption import EncryptionKey
 
 APP_DIR = Path(__file__).resolve().parent.parent / "app"
@@ -64,18 +65,37 @@ def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def seed_source(scope: Construct, id: str, *, bucket: str, key: str, kms_key: EncryptionKey) -> S3Object:
+# What a team's own upload over the seeded key replaces, and an apply must then leave alone: the content,
+# and the tags. A PutObject writes a new object version with the request's tag set, none by default
+# (Amazon S3 API Reference, PutObject, ``x-amz-tagging``), so after the team's upload S3 reports the
+# team's tags. The seed is created with the provider's default_tags (``tags_all``, "including those
+# inherited from the provider default_tags configuration block": aws_s3_object docs); ignoring ``tags``
+# alone would still plan to put them back, since ``tags_all`` is where default_tags land. Checked with
+# Terraform 1.11 and provider 5.100.0 on the local endpoint: after an upload with no tags, or with tags
+# of its own, the stack plans no change with both ignored, and an in-place tags_all update without.
+TEAM_OWNED: tuple[str, ...] = ("source", "source_hash", "content_type", "tags", "tags_all")
+
+
+def seed_source(scope: Construct, id: str, *, bucket: SecureBucket, key: str, kms_key: EncryptionKey) -> S3Object:
     """Upload the reference application's archive to ``bucket``/``key`` once (see the module docstring)."""
     archive = seed_archive()
     asset = TerraformAsset(scope, f"{id}-archive", path=str(archive), type=AssetType.FILE)
     return S3Object(
         scope,
         id,
-        bucket=bucket,
+        bucket=bucket.bucket.id,
         key=key,
         source=asset.path,
         source_hash=file_sha256(archive),
         content_type="application/zip",
         kms_key_id=kms_key.arn,
-        lifecycle={"ignore_changes": ["source", "source_hash", "content_type"]},
+        lifecycle={"ignore_changes": list(TEAM_OWNED)},
+        # Written once versioning is on, so the seed gets a version id, the revision the pipeline's S3
+        # source runs and the build tags the image with: "Objects that are stored in an Amazon S3 bucket
+        # before you set the versioning state have a version ID of null" (Amazon S3 User Guide, "Working
+        # with objects in a versioning-enabled bucket"). The same guide ("Enabling versioning on buckets")
+        # says the first enabling "may take up to 15 minutes to fully propagate" and recommends waiting
+        # that long before writes; nothing here waits, so on a real account a seed written inside that
+        # window may still get the null version. The team's uploads come later and are versioned.
+        depends_on=[bucket.versioning],
     )

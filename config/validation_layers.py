@@ -137,7 +137,11 @@ FARGATE_MEMORY: dict[int, tuple[int, int, int]] = {
     16384: (32768, 122880, 8192),
 }
 CONTAINER_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_-]{0,254}$")
-IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+# Docker's tag grammar ("docker image tag": "may contain lowercase and uppercase letters, digits,
+# underscores, periods and hyphens. A tag name may not start with a period or a hyphen and may contain a
+# maximum of 128 characters"). The build derives its tags from the source revision inside it too
+# (delivery/buildspec.yml).
+IMAGE_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 HTTP_MATCHER = re.compile(r"^[1-5]\d\d(-[1-5]\d\d)?(,[1-5]\d\d(-[1-5]\d\d)?)*$")
 HEALTH_CHECK_PATH = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,1023}$")
 
@@ -174,7 +178,7 @@ def _compute_problems(cfg: EnvironmentConfig) -> Iterable[str]:
             f"{env}: compute.container_name: {c.container_name!r} is not allowed; use letters, digits, '_' "
             "and '-', at most 255"
         )
-    if not IMAGE_TAG.match(c.image_tag):
+    if not IMAGE_TAG.fullmatch(c.image_tag):
         yield (
             f"{env}: compute.image_tag: {c.image_tag!r} is not allowed; use letters, digits, '_', '.' and '-', "
             "at most 128, not starting with '.' or '-'"

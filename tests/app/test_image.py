@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import NameOID
@@ -61,6 +62,48 @@ def _args(stage: list[Instruction]) -> dict[str, str]:
 
 def _env(stage: list[Instruction]) -> dict[str, str]:
     return dict(pair.split("=", 1) for value in _values(stage, "ENV") for pair in value.split())
+
+
+# The base image's registry and repository: Docker's official python image as ECR Public mirrors it.
+BASE_REPOSITORY = "public.ecr.aws/docker/library/python"
+
+
+def _base_images(instructions: list[Instruction]) -> list[str]:
+    """Each ``FROM`` image with the ``ARG`` defaults declared before the first ``FROM`` substituted."""
+    first_from = next(n for n, (keyword, _) in enumerate(instructions) if keyword == "FROM")
+    defaults = _args(instructions[:first_from])
+    images = []
+    for value in _values(instructions, "FROM"):
+        image = value.split()[0]
+        for name, default in defaults.items():
+            image = image.replace(f"${{{name}}}", default).replace(f"${name}", default)
+        images.append(image)
+    return images
+
+
+def test_every_stage_builds_from_ecr_public_never_docker_hub(dockerfile: list[Instruction]) -> None:
+    images = _base_images(dockerfile)
+    assert images == [f"{BASE_REPOSITORY}:3.11-slim-bookworm"] * 2
+
+
+def test_no_frontend_image_is_pulled() -> None:
+    text = (APP / "Dockerfile").read_text()
+    # Parser directives are the `# key=value` comments before anything else; `syntax` would pull a frontend.
+    directives = []
+    for line in text.splitlines():
+        found = re.fullmatch(r"#\s*([A-Za-z]+)\s*=.*", line.strip())
+        if not found:
+            break
+        directives.append(found.group(1).lower())
+    assert "syntax" not in directives
+
+
+def test_the_pipeline_builds_with_the_dockerfiles_defaults() -> None:
+    """No --build-arg: neither BUILDKIT_SYNTAX (a frontend image) nor PYTHON_IMAGE (another base) is set."""
+    spec = yaml.safe_load((APP.parent / "delivery" / "buildspec.yml").read_text())
+    (build,) = [c for c in spec["phases"]["build"]["commands"] if "docker build" in c]
+    assert "docker build --pull --tag" in build
+    assert "--build-arg" not in build and "BUILDKIT_SYNTAX" not in build
 
 
 def test_the_image_runs_as_the_uid_and_gid_the_task_definition_sets(dockerfile: list[Instruction]) -> None:

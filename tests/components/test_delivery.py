@@ -18,6 +18,7 @@ from components.release import PIPFILE_LOCK, RELEASE_SCRIPT, release_buildspec, 
 from components.source_seed import file_sha256, seed_archive
 from config import ENVIRONMENTS, validate
 from config.settings import SourceKind
+from config.validation_layers import IMAGE_TAG
 from stacks.platform_stack import PlatformStack
 from tests.conftest import Synth
 
@@ -79,8 +80,41 @@ def test_pipeline_is_v2_with_an_encrypted_store_and_source_build_deploy_in_order
     assert (deploy_action["name"], deploy_action["provider"]) == ("Release", "CodeBuild")
     assert deploy_action["input_artifacts"] == ["image"]
     assert deploy_action["configuration"] == {"ProjectName": synth.ref("delivery/release/project", "name")}
-    # Its run on creation finds the seeded source, and the scalable target the release sets the minimum of.
-    assert pipeline["depends_on"] == [synth.address("delivery/source-seed"), synth.address("compute/scalable-target")]
+    # Its run on creation finds the seeded source, and the scalable target the release sets the minimum of
+    # (and its roles' policies: test_the_first_run_finds_every_policy_of_its_three_roles).
+    assert pipeline["depends_on"][:2] == [
+        synth.address("delivery/source-seed"),
+        synth.address("compute/scalable-target"),
+    ]
+
+
+# The roles the pipeline's first run acts as: its own, the build's and the release's.
+FIRST_RUN_ROLES = ("delivery/pipeline-role", "delivery/build-role", "delivery/release/role")
+
+
+def _role_policies(synth: Synth, role_path: str) -> set[str]:
+    """Addresses of every inline policy and managed-policy attachment of the role at ``role_path``."""
+    role = {synth.ref(role_path, "id"), synth.ref(role_path, "name")}
+    return {
+        f"{tf_type}.{logical_id}"
+        for tf_type in ("aws_iam_role_policy", "aws_iam_role_policy_attachment")
+        for logical_id, resource in synth.resources(tf_type).items()
+        if resource["role"] in role
+    }
+
+
+def test_the_first_run_finds_every_policy_of_its_three_roles(each_env: tuple) -> None:
+    _, synth = each_env
+    depends = set(synth.by_path("delivery/pipeline")["depends_on"])
+    by_role = {path: _role_policies(synth, path) for path in FIRST_RUN_ROLES}
+    # The pipeline's artifacts and builds; the build's artifacts and logs, its push; the release's artifacts
+    # and logs, its ECS deploy.
+    assert [len(by_role[path]) for path in FIRST_RUN_ROLES] == [1, 2, 2]
+    for path, policies in by_role.items():
+        assert policies <= depends, f"{path}: {sorted(policies - depends)} not in the pipeline's depends_on"
+    # Nothing else: the upload trigger's role is not what the first run acts as.
+    trigger = _role_policies(synth, "delivery/source-trigger-role")
+    assert len(trigger) == 1 and not trigger & depends
 
 
 def test_an_upload_starts_the_pipeline_through_eventbridge(each_env: tuple) -> None:
@@ -289,8 +323,12 @@ def test_the_reference_application_seeds_the_source_once(each_env: tuple, tmp_pa
     assert seed["bucket"] == synth.ref("delivery/artifacts/bucket", "id")
     assert seed["key"] == config.delivery.source_object_key
     assert seed["kms_key_id"] == synth.ref("encryption/s3/key", "arn")
-    # Created once: a team's later uploads to the key are never overwritten by an apply.
-    assert seed["lifecycle"] == {"ignore_changes": ["source", "source_hash", "content_type"]}
+    # Written after the bucket's versioning is on, so it gets a version id, not null.
+    assert seed["depends_on"] == [synth.address("delivery/artifacts/versioning")]
+    # Created once: a team's later uploads to the key are never overwritten by an apply, and their tags
+    # (none, or the team's own) are no drift; the seed itself is created with the provider's default_tags.
+    assert seed["lifecycle"] == {"ignore_changes": ["source", "source_hash", "content_type", "tags", "tags_all"]}
+    assert "tags" not in seed and "override_provider" not in seed
     archive = seed_archive()
     assert seed["source_hash"] == file_sha256(archive) and seed["source"].endswith(archive.name)
     with zipfile.ZipFile(archive) as opened:
@@ -305,7 +343,10 @@ def test_no_seed_where_the_source_is_not_ours(tmp_path: Path) -> None:
     )
     synth = Synth(PlatformStack(cdktf.App(outdir=str(tmp_path)), config))
     assert not synth.resources("aws_s3_object")
-    assert synth.by_path("delivery/pipeline")["depends_on"] == [synth.address("compute/scalable-target")]
+    depends = synth.by_path("delivery/pipeline")["depends_on"]
+    assert depends[0] == synth.address("compute/scalable-target")
+    assert not [address for address in depends if address.startswith("aws_s3_object.")]
+    assert {a for path in FIRST_RUN_ROLES for a in _role_policies(synth, path)} == set(depends[1:])
 
 
 def test_outputs_keep_the_original_names(each_env: tuple) -> None:
@@ -366,6 +407,30 @@ def test_buildspec_commands_run_and_tag_the_image_with_the_source_revision(tmp_p
     del env["CODEBUILD_RESOLVED_SOURCE_VERSION"]  # no revision: the build stops instead of pushing "latest"
     failed = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert failed.returncode != 0 and "no source revision" in failed.stderr
+
+
+def test_the_image_tag_keeps_dockers_grammar_whatever_the_source_revision() -> None:
+    """The buildspec's own IMAGE_TAG lines, run with bash on revisions a source can hand it."""
+    lines = [c for c in yaml.safe_load(BUILDSPEC.read_text())["phases"]["pre_build"]["commands"] if "IMAGE_TAG=" in c]
+    assert len(lines) == 2  # derived, then its first character fixed
+
+    def tag(revision: str) -> str:
+        script = "\n".join([*lines, 'printf "%s" "$IMAGE_TAG"'])
+        env = {"PATH": os.environ["PATH"], "CODEBUILD_RESOLVED_SOURCE_VERSION": revision}
+        return subprocess.run(["bash", "-c", script], env=env, check=True, capture_output=True, text=True).stdout
+
+    commit = "3f2c1a9e8b7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b"
+    cases = {
+        commit: commit,  # a CodeStar commit id, as is
+        "Wp0t2Y8bdLnnPx.AJSVuM_PnFnOvjOyk": "Wp0t2Y8bdLnnPx.AJSVuM_PnFnOvjOyk",  # an S3 version id, as is
+        ".AJSVuM_PnFnOvjOyk": "_AJSVuM_PnFnOvjOyk",
+        "-leading-hyphen": "_leading-hyphen",
+        "+L4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY+MTRCxf3vjVBH40Nr8X8gdRQBpUMLUo": "_L4kqtJlcpXroDTDmJ-rmSpXd3dIbrHY-MTRCxf3",
+        "_already": "_already",
+    }
+    assert {revision: tag(revision) for revision in cases} == cases
+    for produced in cases.values():
+        assert IMAGE_TAG.fullmatch(produced), produced
 
 
 def test_a_codestar_source_releases_pushes_to_the_configured_branch(tmp_path: Path) -> None:

@@ -57,7 +57,14 @@ BAD: dict[str, tuple[EnvironmentConfig, str]] = {
     "min above max": (compute(min_capacity=3, max_capacity=2, desired_count=2), "compute.min_capacity/max_capacity"),
     "desired outside the range": (compute(desired_count=5), "compute.desired_count: 5 is not allowed"),
     "cpu target": (compute(cpu_target_percent=95), "compute.cpu_target_percent: 95 is not allowed; use 10 to 90"),
-    "image tag": (compute(image_tag="-latest"), "compute.image_tag: '-latest' is not allowed"),
+    "image tag starting with a hyphen": (
+        compute(image_tag="-latest"),
+        "compute.image_tag: '-latest' is not allowed; use letters, digits, '_', '.' and '-', at most 128, "
+        "not starting with '.' or '-'",
+    ),
+    "image tag starting with a period": (compute(image_tag=".latest"), "compute.image_tag: '.latest' is not allowed"),
+    "image tag too long": (compute(image_tag="a" * 129), f"compute.image_tag: '{'a' * 129}' is not allowed"),
+    "image tag with a newline": (compute(image_tag="latest\n"), "compute.image_tag: 'latest\\n' is not allowed"),
     "container name": (compute(container_name="my app"), "compute.container_name: 'my app' is not allowed"),
     "negative grace period": (
         compute(health_check_grace_period_seconds=-1),

@@ -11,7 +11,9 @@ from typing import Any
 import cdktf
 import pytest
 
-from config import ENVIRONMENTS
+from components.database import FIRST_ENGINE_VERSION, PARAMETER_GROUP_DESCRIPTION
+from config import ENVIRONMENTS, ConfigError, validate
+from config.naming import NAME_RULES, Kind
 from config.settings import DatabaseSettings, EnvironmentConfig, LoadBalancerSettings
 from main import build_stacks
 from tests.conftest import Synth
@@ -94,15 +96,44 @@ def test_no_security_group_is_replaced_create_before_destroy_under_a_fixed_name(
         assert not group.get("lifecycle", {}).get("create_before_destroy")
 
 
-def test_a_new_parameter_group_family_gets_a_new_name() -> None:
+def _with_engine(version: str) -> EnvironmentConfig:
     dev = ENVIRONMENTS["dev"]
-    upgraded = _synth(dataclasses.replace(dev, database=dataclasses.replace(dev.database, engine_version="17")))
+    return dataclasses.replace(dev, database=dataclasses.replace(dev.database, engine_version=version))
+
+
+def test_a_new_parameter_group_family_gets_a_new_name() -> None:
+    upgraded = _synth(_with_engine("17"))
     group = upgraded.only("aws_db_parameter_group")
     assert group["family"] == "postgres17"
     assert group["name"] == "healthtech-db-params-pg17-dev"
     assert group["lifecycle"]["create_before_destroy"] is True
     (group_id,) = upgraded.resources("aws_db_parameter_group")
     assert upgraded.only("aws_db_instance")["parameter_group_name"] == f"${{aws_db_parameter_group.{group_id}.name}}"
+
+
+def test_no_replacement_of_the_parameter_group_reuses_its_name() -> None:
+    """The group is replaced create-before-destroy when its family or description changes (provider docs:
+    "Forces new resource"), so every engine version the settings allow names its group apart, and all
+    share the one description: a name determines everything that replaces the group."""
+    versions = [FIRST_ENGINE_VERSION, *(p.removeprefix("pg") for p in NAME_RULES[Kind.DB_PARAMS_VERSIONED].purposes)]
+    allowed = []
+    for major in range(10, 20):
+        try:
+            validate(_with_engine(str(major)))
+            allowed.append(str(major))
+        except ConfigError:
+            pass
+    assert sorted(versions) == allowed  # the catalogue names a group for every version validation allows
+    by_name: dict[str, set[tuple[str, str]]] = {}
+    for version in versions:
+        group = _synth(_with_engine(version)).only("aws_db_parameter_group")
+        assert group["lifecycle"]["create_before_destroy"] is True
+        assert "name_prefix" not in group
+        by_name.setdefault(group["name"], set()).add((group["family"], group["description"]))
+    assert len(by_name) == len(versions)
+    assert {identity for identities in by_name.values() for identity in identities} == {
+        (f"postgres{v}", PARAMETER_GROUP_DESCRIPTION) for v in versions
+    }
 
 
 def test_existing_parameter_groups_keep_their_name(each_env: tuple) -> None:

@@ -45,7 +45,10 @@ RELEASE_PATH_CHANGES: dict[str, tuple[str, str]] = {
     "compute/scalable-target": ("changed", "created at min 0, minimum ignored: a deployed one keeps its own"),
     "compute/service": ("changed", "created at 0 tasks, desired_count ignored (as before): no change"),
     "delivery/build": ("changed", "the buildspec skips the build and push of a tag that is already there"),
-    "delivery/pipeline": ("changed", "Deploy is the release project; it depends on the seeded source"),
+    "delivery/pipeline": (
+        "changed",
+        "Deploy is the release project; it depends on the seeded source and its roles' policies",
+    ),
     "delivery/pipeline-role": ("changed", "its description: it no longer deploys to ECS itself"),
     "delivery/pipeline-policy": ("changed", "no ECS or PassRole; starts the release project"),
     "registry/push-images-build-role": ("changed", "ecr:DescribeImages, to find an existing tag"),

@@ -11,6 +11,7 @@ import boto3
 import cdktf
 from moto import mock_aws
 
+from components.source_seed import TEAM_OWNED
 from config import ENVIRONMENTS
 from stacks.local_endpoint import (
     BOUNDED_DELETE_TYPES,
@@ -28,7 +29,7 @@ REGION = "eu-south-1"
 
 OWNED_OUTSIDE_THE_APPLY = {
     "compute/scalable-target": ("min_capacity",),
-    "delivery/source-seed": ("source", "source_hash", "content_type"),
+    "delivery/source-seed": TEAM_OWNED,
 }
 
 
