@@ -25,7 +25,13 @@ from typing import TYPE_CHECKING
 
 from config import ENVIRONMENTS, ConfigError, EnvironmentConfig, StateBackendSettings, select
 from config.account import in_local_account, state_bucket
-from config.ci import GitHubRepository, deploy_scope_problems, repository_problems, served_environments
+from config.ci import (
+    GitHubRepository,
+    deploy_scope_problems,
+    environment_problems,
+    repository_problems,
+    served_environments,
+)
 from config.environments import GITHUB_REPOSITORY
 
 if TYPE_CHECKING:
@@ -99,6 +105,7 @@ def build_bootstrap_stack(
     if local_endpoint:
         configs = [in_local_account(c) for c in configs]
         registry = {name: in_local_account(c) for name, c in registry.items()}
+    served = served_environments(configs, registry)
     return StateBootstrapStack(
         app,
         state=shared_state(configs),
@@ -107,7 +114,8 @@ def build_bootstrap_stack(
         owner=configs[0].owner,
         cost_center=configs[0].cost_center,
         repository=repository,
-        deploy_environments=[c.name for c in served_environments(configs, registry)],
+        deploy_environments=[c.name for c in served],
+        deploy_domains={c.name: c.load_balancer.domain_name for c in served if c.load_balancer.domain_name},
         local=LocalEndpoint(url=local_endpoint) if local_endpoint else None,
     )
 
@@ -165,6 +173,7 @@ def main(environ: Mapping[str, str] = os.environ, registry: Mapping[str, Environ
         shared_state(configs)
         problems = [
             *repository_problems(GITHUB_REPOSITORY, local=bool(environ.get(ENV_LOCAL_ENDPOINT))),
+            *environment_problems(GITHUB_REPOSITORY, list(registry)),  # the deploy roles trust their branches
             *deploy_scope_problems(served_environments(configs, registry)),
         ]
         if problems:

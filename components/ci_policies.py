@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from components.aws_context import permissions_boundary_arn
 from components.ci_read_actions import PLATFORM_READ_ACTIONS, READ_REASON
 from components.iam import Effect, Statement
 from config.naming import Kind, Namer
@@ -87,8 +88,17 @@ def _state_statements(state: StateAccess, key: str, *, write: bool) -> list[Stat
     ]
 
 
+def read_statements() -> list[Statement]:
+    """What every CI role reads of the platform's configuration (one managed policy, components/ci_access.py)."""
+    return [Statement(sid="ReadPlatformConfiguration", actions=list(PLATFORM_READ_ACTIONS), resources="*")]
+
+
+READ_ANY_RESOURCE_REASONS: dict[str, str] = {"ReadPlatformConfiguration": READ_REASON}
+
+
 def plan_statements(state: StateAccess, *, platform_buckets: str, source_seeds: str) -> list[Statement]:
-    """Read the platform and every environment's state, take and release the locks; never write state.
+    """Read every environment's state (and, through :func:`read_statements`, the platform), take and release
+    the locks; never write state.
 
     ``platform_buckets``: the ARN pattern of the platform's buckets, which a refresh heads (HeadBucket is
     authorized as ``s3:ListBucket``: object keys, never contents). ``source_seeds``: the ARN pattern of the
@@ -96,7 +106,6 @@ def plan_statements(state: StateAccess, *, platform_buckets: str, source_seeds: 
     and reads its tags (HeadObject is authorized as ``s3:GetObject``). It holds application code, no PHI."""
     every_state = state.state_key("*")
     return [
-        Statement(sid="ReadPlatformConfiguration", actions=list(PLATFORM_READ_ACTIONS), resources="*"),
         Statement(sid="HeadPlatformBuckets", actions="s3:ListBucket", resources=platform_buckets),
         Statement(sid="HeadSourceSeeds", actions=["s3:GetObject", "s3:GetObjectTagging"], resources=source_seeds),
         *_state_statements(state, every_state, write=False),
@@ -117,9 +126,34 @@ class DeployScope:
     partition: str
     region: str
     account_id: str
+    domain_name: str | None = None
+    """The host name the environment serves (``load_balancer.domain_name``), when it has one."""
 
     def arn(self, service: str, resource: str, *, regional: bool = True) -> str:
         return f"arn:{self.partition}:{service}:{self.region if regional else ''}:{self.account_id}:{resource}"
+
+    def role_arn(self, name: str) -> str:
+        return f"arn:{self.partition}:iam::{self.account_id}:role/{name}"
+
+    @property
+    def environment_roles(self) -> str:
+        """The roles the environment's stack creates (``healthtech-{type}-{env}``)."""
+        return self.role_arn(f"healthtech-*-{self.environment}")
+
+    @property
+    def boundary_arn(self) -> str:
+        """The permissions boundary every role of the environment carries (:func:`boundary_statements`)."""
+        return permissions_boundary_arn(self.partition, self.account_id, self.environment)
+
+    @property
+    def record_names(self) -> list[str]:
+        """The Route 53 record names the stack writes: the alias record and ACM's DNS validation records
+        (``_<token>.{domain}``; ACM user guide, "DNS validation"), lowercase without the trailing dot as
+        ``route53:ChangeResourceRecordSetsNormalizedRecordNames`` compares them."""
+        if self.domain_name is None:
+            return []
+        domain = self.domain_name.lower().rstrip(".")
+        return [domain, f"_*.{domain}"]
 
     def named_resources(self) -> list[str]:
         """Resources whose ARN holds the environment's name: ``healthtech-{type}-{env}`` and kin."""
@@ -129,7 +163,6 @@ class DeployScope:
             return Namer(env).name(kind)
 
         return [
-            f"arn:{self.partition}:iam::{self.account_id}:role/healthtech-*-{env}",
             # Buckets are healthtech-{type}-{env}-{account}; the state bucket ends with the region instead.
             f"arn:{self.partition}:s3:::healthtech-*-{env}-{self.account_id}",
             f"arn:{self.partition}:s3:::healthtech-*-{env}-{self.account_id}/*",
@@ -160,14 +193,42 @@ class DeployScope:
             arn("sns", name(Kind.ALARMS)),
             arn("events", f"rule/healthtech-*-{env}"),
             arn("cloudwatch", f"alarm:healthtech-*-{env}"),
+            # The target-tracking policy's alarms, which Application Auto Scaling creates and deletes with the
+            # caller's permissions (Application Auto Scaling user guide, "Identity-based policy examples":
+            # cloudwatch:PutMetricAlarm, DescribeAlarms, DeleteAlarms), named TargetTracking-{resource id}-...
+            arn("cloudwatch", f"alarm:TargetTracking-service/{name(Kind.CLUSTER)}/*"),
             arn("cloudwatch", f"dashboard/{name(Kind.DASHBOARD)}", regional=False),
             arn("kms", f"alias/healthtech-*-{env}"),
         ]
 
 
+# AWS managed policies the environment's stack attaches to its roles (components/database.py): the only
+# ones the deploy role may attach (iam:PolicyARN), so it can never attach AdministratorAccess.
+ATTACHABLE_MANAGED_POLICIES = ("service-role/AmazonRDSEnhancedMonitoringRole",)
+# Role actions that neither widen a role's permissions nor remove its boundary.
+ROLE_UPKEEP_ACTIONS = (
+    "iam:GetRole",
+    "iam:GetRolePolicy",
+    "iam:ListRolePolicies",
+    "iam:ListAttachedRolePolicies",
+    "iam:ListInstanceProfilesForRole",
+    "iam:TagRole",
+    "iam:UntagRole",
+    "iam:UpdateRole",
+    "iam:UpdateRoleDescription",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:DeleteRolePolicy",
+    "iam:DetachRolePolicy",
+    "iam:DeleteRole",
+    "iam:PassRole",
+)
+# Role actions that can widen what a role may do: allowed only while the role carries the boundary
+# (IAM user guide, "Permissions boundaries for IAM entities", delegating with iam:PermissionsBoundary).
+ROLE_WIDENING_ACTIONS = ("iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy")
+
+
 # Services whose resources the deploy role manages by name (ARNs above) or by tag (ids in their ARNs).
 NAMED_SERVICES = (
-    "iam",
     "s3",
     "logs",
     "ecr",
@@ -213,14 +274,14 @@ SERVICE_LINKED_ROLE_SERVICES = (
 )
 # Not scoped to one environment, because IAM cannot: each line says why.
 UNSCOPED_ACTIONS: dict[str, str] = {
-    # Scalable targets and policies are identified by a generated id and take no tags in IAM conditions.
-    "application-autoscaling:*": "scalable target ARNs hold a generated id, and the service has no tag conditions",
+    # Scalable target ARNs hold a generated id (SAR, Application Auto Scaling, resource type scalable-target);
+    # other environments' targets are kept out by NeverTouchOtherEnvironments (aws:ResourceTag).
+    "application-autoscaling:*": (
+        "scalable target ARNs hold a generated id; other environments' targets are denied by their tag"
+    ),
     # RDS creates the managed master secret itself, named rds!db-<id>: the name holds no environment.
     "secretsmanager:CreateSecret": "RDS names the managed master secret rds!db-<id>",
     "secretsmanager:TagResource": "RDS names the managed master secret rds!db-<id>",
-    # Records in the environment's hosted zone: the zone is created outside the stacks, its id is unknown here.
-    "route53:ChangeResourceRecordSets": "the hosted zone is made outside the stacks; its id is not known here",
-    "route53:ChangeTagsForResource": "the hosted zone is made outside the stacks; its id is not known here",
     # WAF's log delivery to CloudWatch Logs (Logs user guide, "Enabling logging from AWS services").
     "logs:CreateLogDelivery": "log delivery actions have no resource-level permissions",
     "logs:DeleteLogDelivery": "log delivery actions have no resource-level permissions",
@@ -228,20 +289,22 @@ UNSCOPED_ACTIONS: dict[str, str] = {
     "logs:ListLogDeliveries": "log delivery actions have no resource-level permissions",
     "logs:PutResourcePolicy": "log delivery actions have no resource-level permissions",
     "logs:DescribeResourcePolicies": "log delivery actions have no resource-level permissions",
-    "ecs:RegisterTaskDefinition": "task definition registration has no resource-level permission",
-    "ecs:DeregisterTaskDefinition": "task definition registration has no resource-level permission",
+    # SAR, Amazon ECS: RegisterTaskDefinition and DeregisterTaskDefinition list no resource type.
+    "ecs:RegisterTaskDefinition": "SAR lists no resource type for ecs:RegisterTaskDefinition",
+    "ecs:DeregisterTaskDefinition": "SAR lists no resource type for ecs:DeregisterTaskDefinition",
     "codestar-connections:PassConnection": "the CodeStar connection is made by hand in the console",
 }
-UNSCOPED_REASON = (
-    "IAM cannot scope these to one environment: " + "; ".join(sorted(set(UNSCOPED_ACTIONS.values()))) + "; "
-    "reads as for the plan role"
-)
+UNSCOPED_REASON = "IAM cannot scope these to one environment: " + "; ".join(sorted(set(UNSCOPED_ACTIONS.values())))
 
 
 def deploy_statements(state: StateAccess, scope: DeployScope) -> list[Statement]:
     """Manage ``scope.environment``'s resources and state, as far as IAM can tell them apart."""
     env = scope.environment
     tag = {"StringEquals": {"aws:ResourceTag/Environment": env}}
+    other_environment = {
+        "StringNotEquals": {"aws:ResourceTag/Environment": env},
+        "Null": {"aws:ResourceTag/Environment": "false"},
+    }
     return [
         *_state_statements(state, state.state_key(env), write=True),
         Statement(
@@ -265,10 +328,7 @@ def deploy_statements(state: StateAccess, scope: DeployScope) -> list[Statement]
             sid="NeverRetagOtherEnvironments",
             actions=list(RETAG_ACTIONS),
             resources="*",
-            condition={
-                "StringNotEquals": {"aws:ResourceTag/Environment": env},
-                "Null": {"aws:ResourceTag/Environment": "false"},
-            },
+            condition=other_environment,
             effect=Effect.DENY,
         ),
         Statement(
@@ -282,12 +342,22 @@ def deploy_statements(state: StateAccess, scope: DeployScope) -> list[Statement]
             resources=f"arn:{scope.partition}:iam::{scope.account_id}:role/aws-service-role/*",
             condition={"StringEquals": {"iam:AWSServiceName": list(SERVICE_LINKED_ROLE_SERVICES)}},
         ),
-        Statement(sid="UnscopedActions", actions=[*UNSCOPED_ACTIONS, *PLATFORM_READ_ACTIONS], resources="*"),
+        Statement(sid="UnscopedActions", actions=list(UNSCOPED_ACTIONS), resources="*"),
+        *_route53_statements(scope),
+        *_role_statements(scope),
+        Statement(
+            sid="NeverTouchOtherEnvironmentsScalableTargets",
+            actions="application-autoscaling:*",
+            resources="*",
+            condition=other_environment,
+            effect=Effect.DENY,
+        ),
         Statement(
             sid="NeverChangeCiAccess",
             actions="iam:*",
             resources=[
-                f"arn:{scope.partition}:iam::{scope.account_id}:role/healthtech-ci-*",
+                scope.role_arn("healthtech-ci-*"),
+                f"arn:{scope.partition}:iam::{scope.account_id}:policy/healthtech-ci-*",
                 f"arn:{scope.partition}:iam::{scope.account_id}:oidc-provider/*",
             ],
             effect=Effect.DENY,
@@ -295,9 +365,114 @@ def deploy_statements(state: StateAccess, scope: DeployScope) -> list[Statement]
     ]
 
 
+def _route53_statements(scope: DeployScope) -> list[Statement]:
+    """Records of the environment's own name and its certificate's validation names, in any zone: the
+    zone is made outside the stacks, so its id is unknown here (Route 53 developer guide, "Using IAM
+    policy conditions for fine-grained access control", ChangeResourceRecordSetsNormalizedRecordNames)."""
+    if not scope.record_names:
+        return []
+    return [
+        Statement(
+            sid="ChangeOwnRecords",
+            actions="route53:ChangeResourceRecordSets",
+            resources=f"arn:{scope.partition}:route53:::hostedzone/*",
+            condition={
+                "ForAllValues:StringLike": {"route53:ChangeResourceRecordSetsNormalizedRecordNames": scope.record_names}
+            },
+        )
+    ]
+
+
+def _role_statements(scope: DeployScope) -> list[Statement]:
+    """The environment's roles, each with the environment's permissions boundary: a role without it cannot
+    be made, given a policy, or have it removed, and only the stack's AWS managed policies can be attached
+    (IAM user guide, "Permissions boundaries for IAM entities" and the example policy "IAM: Limits managing
+    to permissions boundary"; condition keys iam:PermissionsBoundary and iam:PolicyARN)."""
+    bounded = {"StringEquals": {"iam:PermissionsBoundary": scope.boundary_arn}}
+    managed = [f"arn:{scope.partition}:iam::aws:policy/{name}" for name in ATTACHABLE_MANAGED_POLICIES]
+    return [
+        Statement(sid="KeepEnvironmentRoles", actions=list(ROLE_UPKEEP_ACTIONS), resources=scope.environment_roles),
+        Statement(
+            sid="WidenOnlyBoundedRoles",
+            actions=list(ROLE_WIDENING_ACTIONS),
+            resources=scope.environment_roles,
+            condition=bounded,
+        ),
+        Statement(
+            sid="AttachOnlyTheStacksManagedPolicies",
+            actions="iam:AttachRolePolicy",
+            resources=scope.environment_roles,
+            condition={**bounded, "ArnEquals": {"iam:PolicyARN": managed}},
+        ),
+        Statement(
+            sid="NeverRemoveOrChangeTheBoundary",
+            actions=[
+                "iam:DeleteRolePermissionsBoundary",
+                "iam:CreatePolicyVersion",
+                "iam:DeletePolicy",
+                "iam:DeletePolicyVersion",
+                "iam:SetDefaultPolicyVersion",
+            ],
+            resources=[scope.environment_roles, scope.boundary_arn],
+            effect=Effect.DENY,
+        ),
+    ]
+
+
+def boundary_statements(state: StateAccess, scope: DeployScope) -> list[Statement]:
+    """The most any role of ``scope.environment`` may do, whatever its own policies say (the boundary).
+
+    Never IAM beyond passing and reading the environment's own roles, never STS, Organizations or the
+    account's settings; nothing that carries another environment's tag; no bucket but the environment's
+    own; no secret but its database's managed master secret; never the state, its locks or its key."""
+    env = scope.environment
+    buckets = f"arn:{scope.partition}:s3:::healthtech-*-{env}-{scope.account_id}"
+    database = scope.arn("rds", f"db:{Namer(env).name(Kind.POSTGRES)}")
+    return [
+        Statement(
+            sid="EverythingButIdentity",
+            actions=["iam:*", "sts:*", "organizations:*", "account:*"],
+            resources="*",
+            not_actions=True,
+        ),
+        Statement(sid="PassOwnRoles", actions=["iam:PassRole", "iam:GetRole"], resources=scope.environment_roles),
+        Statement(
+            sid="NothingOfOtherEnvironments",
+            actions="*",
+            resources="*",
+            condition={
+                "StringNotEquals": {"aws:ResourceTag/Environment": env},
+                "Null": {"aws:ResourceTag/Environment": "false"},
+            },
+            effect=Effect.DENY,
+        ),
+        Statement(
+            sid="NoBucketButOwn",
+            actions="s3:*",
+            resources=[buckets, f"{buckets}/*"],
+            not_resources=True,
+            effect=Effect.DENY,
+        ),
+        Statement(
+            sid="NoSecretButOwnDatabases",
+            actions="secretsmanager:*",
+            resources="*",
+            # RDS tags the master secret it manages with the instance's ARN (RDS user guide, "Password
+            # management with Amazon RDS and AWS Secrets Manager").
+            condition={"StringNotEquals": {"aws:ResourceTag/aws:rds:primaryDBInstanceArn": database}},
+            effect=Effect.DENY,
+        ),
+        Statement(
+            sid="NeverTheState",
+            actions=["s3:*", "dynamodb:*", "kms:*"],
+            resources=[state.bucket_arn, state.objects("*"), state.lock_table_arn, state.key_arn],
+            effect=Effect.DENY,
+        ),
+    ]
+
+
 # Statements on "Resource": "*", by Sid, with the reason components.compliance records for each.
 ANY_RESOURCE_REASONS: dict[str, str] = {
-    "ReadPlatformConfiguration": READ_REASON,
     "ManageTaggedResources": (
         "EC2, KMS key, EFS and ACM ARNs hold generated ids, not names: scoped by the aws:ResourceTag/Environment "
         "condition instead (every resource carries the tag through the provider's default_tags)"
@@ -309,4 +484,16 @@ ANY_RESOURCE_REASONS: dict[str, str] = {
     "NeverRetagOtherEnvironments": (
         "a Deny of retagging any resource that carries another environment's tag, wherever it is"
     ),
+    "NeverTouchOtherEnvironmentsScalableTargets": (
+        "a Deny of any scaling change to a scalable target that carries another environment's tag"
+    ),
+}
+# The boundary's statements on "Resource": "*": the boundary is a ceiling, not a grant.
+BOUNDARY_ANY_RESOURCE_REASONS: dict[str, str] = {
+    "EverythingButIdentity": (
+        "a permissions boundary only caps the role's own policies: every service but IAM, STS, Organizations "
+        "and the account's settings, narrowed by the Deny statements beside it"
+    ),
+    "NothingOfOtherEnvironments": "a Deny of anything that carries another environment's tag",
+    "NoSecretButOwnDatabases": "a Deny of every secret but the environment's database's managed master secret",
 }

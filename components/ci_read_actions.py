@@ -45,6 +45,10 @@ PLATFORM_READ_ACTIONS: tuple[str, ...] = (
     "events:ListTagsForResource",
     "events:ListTargetsByRule",
     "iam:GetOpenIDConnectProvider",
+    # The bootstrap's managed policies (the boundaries, the CI reads): a refresh reads each and its version.
+    "iam:GetPolicy",
+    "iam:GetPolicyVersion",
+    "iam:ListPolicyVersions",
     "iam:GetRole",
     "iam:GetRolePolicy",
     "iam:ListAttachedRolePolicies",

@@ -14,18 +14,28 @@ from config.naming import KEY_PURPOSES, KeyPurpose, Kind, Namer
 from config.settings import EncryptionSettings
 
 # Key administration without the power to use the key: the account can manage (and so never lose)
-# the key through IAM, while encrypt/decrypt is granted only through the statements below.
+# the key through IAM, while encrypt/decrypt is granted only through the statements below. Written out,
+# not as kms:Create*/kms:Put* wildcards, which would include kms:CreateGrant: a principal with IAM
+# kms:CreateGrant could then grant itself Decrypt around the ViaService statement ("Default key policy",
+# "Allows key administrators to administer the KMS key" lists the same actions, less CreateGrant).
 _ADMIN_ACTIONS = [
-    "kms:Create*",
-    "kms:Describe*",
-    "kms:Enable*",
-    "kms:List*",
-    "kms:Put*",
-    "kms:Update*",
-    "kms:Revoke*",
-    "kms:Disable*",
-    "kms:Get*",
-    "kms:Delete*",
+    "kms:CreateAlias",
+    "kms:DeleteAlias",
+    "kms:UpdateAlias",
+    "kms:DescribeKey",
+    "kms:EnableKey",
+    "kms:DisableKey",
+    "kms:EnableKeyRotation",
+    "kms:DisableKeyRotation",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListGrants",
+    "kms:ListKeyPolicies",
+    "kms:ListKeyRotations",
+    "kms:ListResourceTags",
+    "kms:PutKeyPolicy",
+    "kms:UpdateKeyDescription",
+    "kms:RevokeGrant",
     "kms:TagResource",
     "kms:UntagResource",
     "kms:ScheduleKeyDeletion",
@@ -123,29 +133,37 @@ class EncryptionKey(Construct):
 
 
 def _key_policy(purpose: KeySpec, aws: AwsContext) -> str:
+    # An environment's key names its CI deploy role too: the role's IAM rights on keys come from the
+    # Environment tag, which can take up to five minutes to count after CreateKey ("Use tags to control
+    # access to KMS keys"), while EnableKeyRotation, CreateAlias and the services' grants follow in seconds.
+    administrators = [aws.root_principal] if aws.deploy_role is None else [aws.root_principal, aws.deploy_role]
+    principal = {"AWS": administrators[0] if len(administrators) == 1 else administrators}
     statements: list[Statement] = [
-        Statement(
-            sid="AccountAdministersKeyThroughIam",
-            principal={"AWS": aws.root_principal},
-            actions=_ADMIN_ACTIONS,
-            resources="*",
-        )
+        Statement(sid="AccountAdministersKeyThroughIam", principal=principal, actions=_ADMIN_ACTIONS, resources="*")
     ]
     if purpose.via_services:
-        statements.append(
+        through_services = {
+            "kms:CallerAccount": aws.account_id,
+            "kms:ViaService": [aws.service_principal(s) for s in purpose.via_services],
+        }
+        statements += [
             Statement(
                 sid="AccountUsesKeyOnlyThroughServices",
-                principal={"AWS": aws.root_principal},
-                actions=[*_USE_ACTIONS, "kms:CreateGrant", "kms:ListGrants"],
+                principal=principal,
+                actions=_USE_ACTIONS,
                 resources="*",
-                condition={
-                    "StringEquals": {
-                        "kms:CallerAccount": aws.account_id,
-                        "kms:ViaService": [aws.service_principal(s) for s in purpose.via_services],
-                    }
-                },
-            )
-        )
+                condition={"StringEquals": through_services},
+            ),
+            # The services' own grants (RDS, EFS and the rest hold one for as long as the resource exists),
+            # and no other (kms:GrantIsForAWSResource, "Grants in AWS KMS").
+            Statement(
+                sid="ServicesTakeGrantsForTheirResources",
+                principal=principal,
+                actions="kms:CreateGrant",
+                resources="*",
+                condition={"StringEquals": through_services, "Bool": {"kms:GrantIsForAWSResource": "true"}},
+            ),
+        ]
     if purpose.logs_service:
         statements.append(
             Statement(

@@ -39,6 +39,10 @@ class Statement:
     principal: dict[str, Any] | None = None
     """``{"Service": ...}`` or ``{"AWS": ...}``, for resource and key policies only."""
     condition: dict[str, Any] | None = None
+    not_actions: bool = False
+    """Render ``actions`` as ``NotAction``: every action but those (a permissions boundary's ceiling)."""
+    not_resources: bool = False
+    """Render ``resources`` as ``NotResource``: every resource but those (a Deny of all but one's own)."""
 
     def render(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -47,9 +51,9 @@ class Statement:
         out["Effect"] = self.effect.value
         if self.principal is not None:
             out["Principal"] = self.principal
-        out["Action"] = _json_value(self.actions)
+        out["NotAction" if self.not_actions else "Action"] = _json_value(self.actions)
         if self.resources is not None:
-            out["Resource"] = _json_value(self.resources)
+            out["NotResource" if self.not_resources else "Resource"] = _json_value(self.resources)
         if self.condition is not None:
             out["Condition"] = self.condition
         return out
@@ -82,6 +86,9 @@ def service_role(
         id,
         name=name,
         description=description,
+        # The environment's ceiling (components/ci_policies.boundary_statements): its deploy role can make
+        # no role without it, so none of the environment's roles can reach further than the environment.
+        permissions_boundary=aws.permissions_boundary,
         assume_role_policy=policy_document(
             Statement(
                 principal={"Service": service},

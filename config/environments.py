@@ -5,7 +5,7 @@ Only what differs from the safe defaults in ``settings.py`` is written here.
 
 from __future__ import annotations
 
-from config.ci import GitHubRepository
+from config.ci import GitHubEnvironment, GitHubRepository, Reviewer, ReviewerType
 from config.settings import (
     ComputeSettings,
     DatabaseSettings,
@@ -19,7 +19,7 @@ from config.settings import (
     WafRuleGroupActions,
 )
 
-# ---- Your organisation's values: replace these five before the first deploy (README, "First deploy to
+# ---- Your organisation's values: replace these six before the first deploy (README, "First deploy to
 # a new account"). A real-AWS synth refuses documentation placeholders (account 123456789012, domains
 # such as example.com), so the values below are fictitious but shaped like real ones.
 ACCOUNT_ID = "480596171823"
@@ -28,8 +28,17 @@ HOSTED_ZONE = "healthtech-platform.com"
 """A Route 53 public hosted zone in that account, for a domain you own."""
 ALARM_EMAIL = "platform-oncall@healthtech-platform.com"
 """The mailbox that receives alarms (it confirms the SNS subscription once)."""
-GITHUB_REPOSITORY = GitHubRepository(owner="healthtech-platform", name="healthtech-platform")
-"""The repository whose workflows plan and deploy (only its OIDC tokens may assume the CI roles)."""
+PROD_REVIEWERS = (Reviewer(type=ReviewerType.TEAM, id=7305218),)
+"""Who approves each deploy to prod: GitHub users or teams by numeric id (``gh api orgs/ORG/teams/SLUG --jq .id``),
+each with read access to the repository."""
+GITHUB_REPOSITORY = GitHubRepository(
+    owner="healthtech-platform",
+    name="healthtech-platform",
+    # Every environment deploys from main (the default branch); prod's jobs wait for a reviewer.
+    environments={"prod": GitHubEnvironment(reviewers=PROD_REVIEWERS)},
+)
+"""The repository whose workflows plan and deploy (only its OIDC tokens may assume the CI roles), and its
+GitHub environments: ``python -m tooling.github_settings --apply`` writes them to GitHub."""
 STAGING_DOMAIN = f"staging.{HOSTED_ZONE}"
 PROD_DOMAIN = f"app.{HOSTED_ZONE}"
 

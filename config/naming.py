@@ -133,6 +133,8 @@ class Kind(StrEnum):
     ARTIFACTS = "artifacts"
     CI_PLAN = "ci-plan"
     CI_DEPLOY = "ci-deploy"
+    CI_BOUNDARY = "ci-boundary"
+    CI_READ = "ci-read"
 
 
 # kind -> rule; every Kind has one (tests/config/test_naming.py).
@@ -234,6 +236,10 @@ NAME_RULES: dict[Kind, NameRule] = {
     # The GitHub workflows' roles (created by the state bootstrap): one plan role, one deploy role per environment.
     Kind.CI_PLAN: NameRule("IAM role name", 64, pattern=_IAM, template="{project}-{type}"),
     Kind.CI_DEPLOY: NameRule("IAM role name", 64, pattern=_IAM),
+    # The permissions boundary every role of an environment carries (IAM API reference, CreatePolicy).
+    Kind.CI_BOUNDARY: NameRule("IAM policy name", 128, pattern=_IAM),
+    # What every CI role reads of the platform, one managed policy (its inline policies keep the room).
+    Kind.CI_READ: NameRule("IAM policy name", 128, pattern=_IAM, template="{project}-{type}"),
 }
 
 # Longest value {account} (a 12-digit AWS account id) can take; used when validating bucket names.

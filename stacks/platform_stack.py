@@ -58,7 +58,7 @@ class PlatformStack(TerraformStack):
         use_aws(self, region=config.region, tags=required_tags(config), account_id=config.account_id, local=local)
         self._backend(config, local)
 
-        aws = AwsContext(self, "context", region=config.region)
+        aws = AwsContext(self, "context", region=config.region, environment=config.name)
         # The keys come first: every log group of the environment is encrypted with one of them.
         self.encryption = Encryption(self, "encryption", settings=config.encryption, namer=namer, aws=aws)
         context = StackContext.of(config, namer=namer, aws=aws, logs_key=self.encryption.logs)

@@ -7,7 +7,7 @@ bucket it creates: its state stays in a local file (``bootstrap/terraform.tfstat
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from cdktf import LocalBackend, TerraformOutput, TerraformStack
 from constructs import Construct
@@ -49,6 +49,7 @@ class StateBootstrapStack(TerraformStack):
         cost_center: str,
         repository: GitHubRepository,
         deploy_environments: Sequence[str],
+        deploy_domains: Mapping[str, str] | None = None,
         local: LocalEndpoint | None = None,
     ) -> None:
         super().__init__(scope, BOOTSTRAP_STACK)
@@ -88,6 +89,7 @@ class StateBootstrapStack(TerraformStack):
             "ci",
             repository=repository,
             environments=deploy_environments,
+            domains=deploy_domains,
             state=StateAccess(
                 bucket=state.bucket,
                 bucket_arn=self.backend.bucket.arn,

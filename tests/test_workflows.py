@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 
+from config import ENVIRONMENTS
 from config.ci import DEPLOY_ROLE_SECRET, PLAN_ROLE_SECRET
+from config.environments import GITHUB_REPOSITORY
 from tooling.pr_comment import MARKER, OVERRIDE_LABEL
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -119,6 +121,15 @@ def test_main_deploys_dev_then_staging_then_prod_each_in_its_environment_never_c
     assert list(declared) == [DEPLOY_ROLE_SECRET]
     (aws,) = [s for s in job["steps"] if s.get("uses", "").startswith("aws-actions/configure-aws-credentials")]
     assert aws["with"]["role-to-assume"] == secret
+
+
+def test_main_is_pushed_to_deploy_from_the_branch_each_environment_deploys_from() -> None:
+    # A deploy role trusts only its environment's deploy branch (config/ci.py): a workflow triggered on any
+    # other branch would get a token no role takes.
+    deploy = _load("deploy.yml")
+    branches = {GITHUB_REPOSITORY.environment(e).branch for e in ENVIRONMENTS}
+    assert deploy["on"]["push"]["branches"] == sorted(branches)
+    assert [deploy["jobs"][e]["with"]["environment"] for e in ENVIRONMENTS] == list(ENVIRONMENTS)
 
 
 def test_no_workflow_stores_aws_keys() -> None:

@@ -32,6 +32,8 @@ from tooling.local import LocalServer, Terraform, free_port, start_server, stop_
 
 pytestmark = pytest.mark.integration
 REPO = GITHUB_REPOSITORY
+PULL_REQUEST = 42
+"""The pull request whose plan job's token the plan role is assumed with (its sub carries the number)."""
 
 
 @dataclass
@@ -47,10 +49,10 @@ class CiEndpoint:
         return assume(self.server.url, role_arn, github_token(sub))
 
     def plan_credentials(self) -> dict[str, str]:
-        return self.credentials(self.outputs["PlanRoleArn"], REPO.pull_request_subject())
+        return self.credentials(self.outputs["PlanRoleArn"], REPO.pull_request_subject(PULL_REQUEST))
 
     def deploy_credentials(self, env: str) -> dict[str, str]:
-        return self.credentials(self.outputs["DeployRoleArns"][env], REPO.environment_subject(env))
+        return self.credentials(self.outputs["DeployRoleArns"][env], REPO.deploy_subject(env))
 
     def as_role(self, stack: str, label: str, credentials: dict[str, str], *, init: bool = True) -> Terraform:
         """A copy of ``stack`` (same depth, so relative paths hold) whose provider and backend use ``credentials``."""
@@ -106,22 +108,33 @@ def test_each_role_is_assumed_only_with_its_own_tokens(ci_access: CiEndpoint) ->
     assert sorted(deploy) == ["dev", "prod", "staging"]  # every environment on this backend, not only the selected
     assert ci_access.plan_credentials()["AccessKeyId"]
     assert ci_access.deploy_credentials("dev")["AccessKeyId"]
-    other_repo = REPO.pull_request_subject().replace(REPO.full_name, f"{REPO.owner}/another-repo")
+    other_repo = REPO.pull_request_subject(PULL_REQUEST).replace(REPO.full_name, f"{REPO.owner}/another-repo")
     refused = [
-        (plan, REPO.environment_subject("dev")),  # a deploy job's token cannot plan
+        (plan, REPO.deploy_subject("dev")),  # a deploy job's token cannot plan
         (plan, other_repo),  # another repository of the same owner
-        (deploy["dev"], REPO.pull_request_subject()),  # a pull request cannot deploy
-        (deploy["dev"], REPO.environment_subject("staging")),  # staging's job cannot deploy dev
-        (deploy["staging"], REPO.environment_subject("dev")),
+        (plan, f"repo:{REPO.full_name}:pull_request"),  # the default template's subject
+        (deploy["dev"], REPO.pull_request_subject(PULL_REQUEST)),  # a pull request cannot deploy
+        (deploy["dev"], REPO.deploy_subject("staging")),  # staging's job cannot deploy dev
+        (deploy["staging"], REPO.deploy_subject("dev")),
+        (deploy["dev"], f"repo:{REPO.full_name}:environment:dev"),  # the default template's: any branch
+        (deploy["dev"], REPO.deploy_subject("dev").replace(":ref:refs/heads/", ":ref:refs/heads/x-")),  # another branch
         (deploy["dev"], f"repo:{REPO.full_name}:ref:refs/heads/main"),  # a push outside the environment
     ]
     for role, sub in refused:
         with pytest.raises(ClientError, match="AccessDenied"):
             ci_access.credentials(role, sub)
     with pytest.raises(ClientError, match="Incorrect token audience"):
-        assume(ci_access.server.url, plan, github_token(REPO.pull_request_subject(), aud="https://github.com/x"))
+        assume(
+            ci_access.server.url,
+            plan,
+            github_token(REPO.pull_request_subject(PULL_REQUEST), aud="https://github.com/x"),
+        )
     with pytest.raises(ClientError, match="No OpenIDConnect provider"):
-        assume(ci_access.server.url, plan, github_token(REPO.pull_request_subject(), iss="https://evil.example"))
+        assume(
+            ci_access.server.url,
+            plan,
+            github_token(REPO.pull_request_subject(PULL_REQUEST), iss="https://evil.example"),
+        )
 
 
 def _empty_state() -> str:

@@ -12,7 +12,7 @@ import pytest
 
 from stacks.previous_layout import MOVED_FROM
 from tests.integration.conftest import Upgrade
-from tests.stacks.layout import intended_plan, release_path_addresses
+from tests.stacks.layout import deploy_path_changes, intended_plan, release_path_addresses
 
 pytestmark = pytest.mark.integration
 
@@ -32,8 +32,11 @@ def test_upgrade_from_the_previous_layout_destroys_and_replaces_nothing_it_does_
     assert {a: changed[a] for a in sorted(added)} == {a: ["create"] for a in sorted(added)}
     assert all(changed[a] == ["update"] for a in updated if a in changed)
     assert not [a for a in changed if a.startswith(("aws_ecs_service.", "aws_appautoscaling_target."))]
+    # Every role takes its environment's permissions boundary, every key its new policy, in place (issue 23).
+    roles = set(deploy_path_changes("dev")) - updated
+    assert {a: changed.get(a) for a in sorted(roles)} == {a: ["update"] for a in sorted(roles)}
     # Everything else is exactly the listed deliberate changes: never the database, a role or a bucket.
-    assert {a: actions for a, actions in changed.items() if a not in added | updated} == intended_plan()
+    assert {a: actions for a, actions in changed.items() if a not in added | updated | roles} == intended_plan()
 
 
 def test_upgrade_moves_exactly_the_resources_of_the_moved_blocks(upgrade: Upgrade) -> None:

@@ -194,6 +194,22 @@ INTENDED: dict[str, Intended] = {
 }
 
 
+# Issue 23, by resource type: the attribute every resource of that type in the previous layout changes,
+# in place: each role takes its environment's permissions boundary (PutRolePermissionsBoundary), each
+# key's policy names the deploy role and lists its administrative actions (PutKeyPolicy).
+DEPLOY_PATH_CHANGES: dict[str, str] = {"aws_iam_role": "permissions_boundary", "aws_kms_key": "policy"}
+
+
+def deploy_path_changes(environment: str) -> dict[str, str]:
+    """Address -> what ``differences`` reports for it, for every resource :data:`DEPLOY_PATH_CHANGES` covers."""
+    resources = previous(environment)["resource"]
+    return {
+        f"{tf_type}.{logical_id}": f"resource {tf_type}.{logical_id}: changed ({attribute})"
+        for tf_type, attribute in DEPLOY_PATH_CHANGES.items()
+        for logical_id in sorted(resources.get(tf_type, {}))
+    }
+
+
 def intended_differences() -> list[str]:
     """The lines ``differences`` reports for :data:`INTENDED`, in its order."""
     return sorted(i.difference for i in INTENDED.values())

@@ -7,6 +7,7 @@ runs the roles where it can).
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import json
 import re
@@ -18,11 +19,13 @@ import pytest
 from components.ci_read_actions import PLATFORM_READ_ACTIONS
 from config import ENVIRONMENTS
 from config.account import state_bucket, state_object_key
+from config.ci import STS_AUDIENCE
 from config.environments import GITHUB_REPOSITORY
 from main import ENV_SELECT, main, synthesize
 from stacks.state_bootstrap import BOOTSTRAP_STACK
 from tests.policy.resources import resources
 from tests.policy.test_iam import wildcard_problems
+from tooling.moto_patches_iam import trust_allows
 
 HOST = "token.actions.githubusercontent.com"
 BUCKET = state_bucket(ENVIRONMENTS["dev"])
@@ -62,13 +65,15 @@ def test_the_oidc_provider_is_github_with_sts_as_audience_and_no_pinned_thumbpri
 
 def test_one_plan_role_and_one_deploy_role_per_environment_each_trusting_one_subject(doc: dict[str, Any]) -> None:
     (provider,) = resources(doc, "aws_iam_openid_connect_provider")
-    subjects = {"healthtech-ci-plan": f"repo:{GITHUB_REPOSITORY.full_name}:pull_request"}
+    subjects = {"healthtech-ci-plan": ("StringLike", GITHUB_REPOSITORY.pull_request_subject_pattern())}
     subjects |= {
-        f"healthtech-ci-deploy-{e}": f"repo:{GITHUB_REPOSITORY.full_name}:environment:{e}" for e in ENVIRONMENTS
+        f"healthtech-ci-deploy-{e}": ("StringEquals", GITHUB_REPOSITORY.deploy_subject(e)) for e in ENVIRONMENTS
     }
     roles = _roles(doc)
     assert sorted(roles) == sorted(subjects)
-    for name, subject in subjects.items():
+    for name, (match, subject) in subjects.items():
+        condition: dict[str, dict[str, str]] = {"StringEquals": {f"{HOST}:aud": STS_AUDIENCE}}
+        condition.setdefault(match, {})[f"{HOST}:sub"] = subject
         assert json.loads(roles[name]["assume_role_policy"]) == {
             "Version": "2012-10-17",
             "Statement": [
@@ -76,11 +81,53 @@ def test_one_plan_role_and_one_deploy_role_per_environment_each_trusting_one_sub
                     "Effect": "Allow",
                     "Principal": {"Federated": f"${{{provider.address}.arn}}"},
                     "Action": "sts:AssumeRoleWithWebIdentity",
-                    "Condition": {"StringEquals": {f"{HOST}:aud": "sts.amazonaws.com", f"{HOST}:sub": subject}},
+                    "Condition": condition,
                 }
             ],
         }
-    assert GITHUB_REPOSITORY.full_name == "healthtech-platform/healthtech-platform"
+    # The configured branches: a deploy role trusts a token of its environment's deploy branch only.
+    for e in ENVIRONMENTS:
+        branch = GITHUB_REPOSITORY.environment(e).branch
+        assert GITHUB_REPOSITORY.deploy_subject(e).endswith(f":environment:{e}:ref:refs/heads/{branch}")
+
+
+def _trusts(doc: dict[str, Any], role_name: str, sub: str, aud: str = STS_AUDIENCE) -> bool:
+    """Whether the role's trust policy, evaluated as IAM does for StringEquals/StringLike, takes a token
+    with ``sub`` and ``aud`` from the provider (the local endpoint's evaluator, tooling/moto_patches_iam.py)."""
+    (provider,) = resources(doc, "aws_iam_openid_connect_provider")
+    trust = json.loads(_roles(doc)[role_name]["assume_role_policy"])
+    return trust_allows(trust, f"${{{provider.address}.arn}}", {f"{HOST}:sub": [sub], f"{HOST}:aud": [aud]})
+
+
+def test_the_plan_role_takes_every_pull_requests_token_and_no_other(doc: dict[str, Any]) -> None:
+    repo = GITHUB_REPOSITORY
+    assert all(_trusts(doc, "healthtech-ci-plan", repo.pull_request_subject(n)) for n in (1, 42, 31337))
+    other_repository = dataclasses.replace(repo, name=f"{repo.name}-fork")
+    refused = [
+        f"repo:{repo.full_name}:pull_request",  # the default template's subject
+        repo.deploy_subject("dev"),  # a deploy job's token cannot plan
+        other_repository.pull_request_subject(1),
+        f"repo:{repo.full_name}:pull_request:ref:refs/heads/main",  # pull_request_target: the base branch's ref
+        f"repo:{repo.full_name}:ref:refs/heads/main:ref:refs/heads/main",  # a push job in no environment
+    ]
+    assert [sub for sub in refused if _trusts(doc, "healthtech-ci-plan", sub)] == []
+    assert not _trusts(doc, "healthtech-ci-plan", repo.pull_request_subject(1), aud="https://github.com/x")
+
+
+@pytest.mark.parametrize("env", sorted(ENVIRONMENTS))
+def test_a_deploy_role_takes_only_its_environments_token_from_its_deploy_branch(doc: dict[str, Any], env: str) -> None:
+    repo = GITHUB_REPOSITORY
+    role, branch = f"healthtech-ci-deploy-{env}", repo.environment(env).branch
+    assert _trusts(doc, role, repo.deploy_subject(env))
+    refused = [
+        f"repo:{repo.full_name}:environment:{env}",  # the default template's: any branch
+        f"repo:{repo.full_name}:environment:{env}:ref:refs/heads/{branch}-x",  # a pushed branch's dispatch
+        f"repo:{repo.full_name}:environment:{env}:ref:refs/pull/1/merge",  # a pull request naming the environment
+        f"repo:{repo.full_name}:environment:{env}:ref:refs/tags/v1",
+        repo.pull_request_subject(1),
+        *(repo.deploy_subject(other) for other in ENVIRONMENTS if other != env),
+    ]
+    assert [sub for sub in refused if _trusts(doc, role, sub)] == []
 
 
 def test_a_bootstrap_of_one_selected_environment_keeps_every_deploy_role(tmp_path: Path) -> None:
@@ -159,7 +206,11 @@ def test_each_deploy_role_reaches_only_its_environment(doc: dict[str, Any], env:
         assert f"-{other}" not in text and f"/{other}/" not in text
     never = statements["NeverChangeCiAccess"]
     assert never["Effect"] == "Deny" and never["Action"] == "iam:*"
-    assert [r.rsplit(":", 1)[-1] for r in never["Resource"]] == ["role/healthtech-ci-*", "oidc-provider/*"]
+    assert [r.rsplit(":", 1)[-1] for r in never["Resource"]] == [
+        "role/healthtech-ci-*",
+        "policy/healthtech-ci-*",
+        "oidc-provider/*",
+    ]
 
 
 def test_every_any_resource_statement_of_the_ci_roles_has_a_reason(doc: dict[str, Any]) -> None:
@@ -185,6 +236,22 @@ def test_a_placeholder_repository_fails_the_synth_naming_the_field(
     assert "synth refused, nothing written" in err
     assert "ci.repository.owner: 'octo-org' is a documentation placeholder" in err
     assert "ci.repository.name: 'octo-repo' is a documentation placeholder" in err
+    assert not (tmp_path / "cdktf.out").exists()
+
+
+def test_a_bad_deploy_branch_fails_the_synth_naming_the_field(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import main as app
+    from config.ci import GitHubEnvironment
+
+    bad = dataclasses.replace(GITHUB_REPOSITORY, environments={"staging": GitHubEnvironment(branch="refs/heads/main")})
+    monkeypatch.setattr(app, "GITHUB_REPOSITORY", bad)
+    monkeypatch.chdir(tmp_path)
+    assert main({ENV_SELECT: "dev"}) == 2  # staging's branch is refused whichever environments are selected
+    err = capsys.readouterr().err
+    assert "synth refused, nothing written" in err
+    assert "ci.repository.environments['staging'].branch: 'refs/heads/main' is not a branch name" in err
     assert not (tmp_path / "cdktf.out").exists()
 
 
