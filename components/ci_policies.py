@@ -331,10 +331,23 @@ def deploy_statements(state: StateAccess, scope: DeployScope) -> list[Statement]
             condition=other_environment,
             effect=Effect.DENY,
         ),
+        # EFS mount targets: EFS creates the interface with the caller's permissions, which must cover the new
+        # interface and the subnet and security groups it goes into (SAR, Amazon EC2, CreateNetworkInterface:
+        # network-interface* and subnet* required, security-group optional). The new interface has no tag
+        # yet (IfExists); its subnet and security groups must carry the environment's tag, and the Deny after
+        # it refuses untagged ones, which IfExists alone would admit (as before, only tagged ones qualify).
         Statement(
             sid="CreateNetworkInterfaces",
             actions="ec2:CreateNetworkInterface",
-            resources=scope.arn("ec2", "network-interface/*"),
+            resources=[scope.arn("ec2", f"{kind}/*") for kind in ("network-interface", "subnet", "security-group")],
+            condition={"StringEqualsIfExists": {"aws:ResourceTag/Environment": env}},
+        ),
+        Statement(
+            sid="NoNetworkInterfacesInUntaggedNetworks",
+            actions="ec2:CreateNetworkInterface",
+            resources=[scope.arn("ec2", "subnet/*"), scope.arn("ec2", "security-group/*")],
+            condition={"Null": {"aws:ResourceTag/Environment": "true"}},
+            effect=Effect.DENY,
         ),
         Statement(
             sid="CreateServiceLinkedRoles",
@@ -388,7 +401,8 @@ def _role_statements(scope: DeployScope) -> list[Statement]:
     be made, given a policy, or have it removed, and only the stack's AWS managed policies can be attached
     (IAM user guide, "Permissions boundaries for IAM entities" and the example policy "IAM: Limits managing
     to permissions boundary"; condition keys iam:PermissionsBoundary and iam:PolicyARN)."""
-    bounded = {"StringEquals": {"iam:PermissionsBoundary": scope.boundary_arn}}
+    # Both keys are ARN-typed (SAR, IAM, condition keys): compared with ArnEquals, not StringEquals.
+    boundary = {"iam:PermissionsBoundary": scope.boundary_arn}
     managed = [f"arn:{scope.partition}:iam::aws:policy/{name}" for name in ATTACHABLE_MANAGED_POLICIES]
     return [
         Statement(sid="KeepEnvironmentRoles", actions=list(ROLE_UPKEEP_ACTIONS), resources=scope.environment_roles),
@@ -396,13 +410,13 @@ def _role_statements(scope: DeployScope) -> list[Statement]:
             sid="WidenOnlyBoundedRoles",
             actions=list(ROLE_WIDENING_ACTIONS),
             resources=scope.environment_roles,
-            condition=bounded,
+            condition={"ArnEquals": boundary},
         ),
         Statement(
             sid="AttachOnlyTheStacksManagedPolicies",
             actions="iam:AttachRolePolicy",
             resources=scope.environment_roles,
-            condition={**bounded, "ArnEquals": {"iam:PolicyARN": managed}},
+            condition={"ArnEquals": {**boundary, "iam:PolicyARN": managed}},
         ),
         Statement(
             sid="NeverRemoveOrChangeTheBoundary",

@@ -165,13 +165,17 @@ def _key_policy(purpose: KeySpec, aws: AwsContext) -> str:
             ),
         ]
     if purpose.logs_service:
+        # The condition is what CloudWatch Logs' guide gives ("Encrypt log data in CloudWatch Logs using AWS
+        # KMS"), written with StringLike because the key is String-typed (SAR, AWS KMS, condition keys
+        # kms:EncryptionContext:${EncryptionContextKey}); ArnLike matches this value alike. No DescribeKey:
+        # its requests carry no encryption context, so under this condition it could never be allowed.
         statements.append(
             Statement(
                 sid="CloudWatchLogsEncryptsThisAccountsLogGroups",
                 principal={"Service": aws.service_principal("logs")},
-                actions=[*_USE_ACTIONS],
+                actions=[a for a in _USE_ACTIONS if a != "kms:DescribeKey"],
                 resources="*",
-                condition={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": aws.arn("logs", "log-group:*")}},
+                condition={"StringLike": {"kms:EncryptionContext:aws:logs:arn": aws.arn("logs", "log-group:*")}},
             )
         )
     if purpose.publishing_services:
