@@ -73,6 +73,7 @@ def test_one_plan_role_and_one_deploy_role_per_environment_each_trusting_one_sub
             "Version": "2012-10-17",
             "Statement": [
                 {
+                    "Sid": "GitHubOidcTokensOfThisRepository",  # what its iam_lint annotations name
                     "Effect": "Allow",
                     "Principal": {"Federated": f"${{{provider.address}.arn}}"},
                     "Action": "sts:AssumeRoleWithWebIdentity",
