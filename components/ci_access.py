@@ -24,7 +24,10 @@ from components.aws_context import AwsContext
 from components.ci_policies import (
     ANY_RESOURCE_REASONS,
     BOUNDARY_ANY_RESOURCE_REASONS,
+    BOUNDARY_LINT_REASONS,
+    DEPLOY_LINT_REASONS,
     READ_ANY_RESOURCE_REASONS,
+    READ_LINT_REASONS,
     DeployScope,
     StateAccess,
     boundary_statements,
@@ -32,11 +35,24 @@ from components.ci_policies import (
     plan_statements,
     read_statements,
 )
-from components.compliance import allow_any_resource
+from components.compliance import allow_any_resource, explain_lint
 from components.iam import Statement, grant, policy_document
 from config.ci import GITHUB_OIDC_HOST, GITHUB_OIDC_URL, STS_AUDIENCE, GitHubRepository
 from config.naming import BOOTSTRAP_SCOPE, PROJECT, Kind, Namer
 from config.settings import DeliverySettings
+
+TRUST_SID = "GitHubOidcTokensOfThisRepository"
+# What parliament reports on every trust statement of an OIDC provider, and why it is not a defect.
+TRUST_LINT_REASONS: dict[str, str] = {
+    "UNKNOWN_FEDERATION_SOURCE": (
+        "parliament accepts as a Federated principal only SAML providers and four web identity providers; IAM "
+        'takes an OIDC provider\'s ARN (IAM user guide, "Create a role for OpenID Connect federation")'
+    ),
+    "UNKNOWN_CONDITION_FOR_ACTION": (
+        f"{GITHUB_OIDC_HOST}:aud and :sub are the OIDC provider's own keys, which no service lists in the SAR "
+        '(IAM user guide, "Available keys for AWS OIDC federation"); they are the whole trust condition'
+    ),
+}
 
 
 class GitHubCiAccess(Construct):
@@ -82,6 +98,8 @@ class GitHubCiAccess(Construct):
         )
         for sid, reason in READ_ANY_RESOURCE_REASONS.items():
             allow_any_resource(self.read_policy, sid, reason)
+        for (sid, issue), reason in READ_LINT_REASONS.items():
+            explain_lint(self.read_policy, sid, issue, reason)
         IamRolePolicyAttachment(self, "plan-reads", role=self.plan_role.name, policy_arn=self.read_policy.arn)
         platform_buckets = f"arn:{aws.partition}:s3:::{PROJECT}-*"
         # The seeded source key (its default; an environment with another delivery.source_object_key adds it).
@@ -123,6 +141,8 @@ class GitHubCiAccess(Construct):
             )
             for sid, reason in BOUNDARY_ANY_RESOURCE_REASONS.items():
                 allow_any_resource(boundary, sid, reason)
+            for (sid, issue), reason in BOUNDARY_LINT_REASONS.items():
+                explain_lint(boundary, sid, issue, reason)
             self.boundaries[environment] = boundary
 
     def _role(
@@ -132,13 +152,14 @@ class GitHubCiAccess(Construct):
         IAM condition operator) finds equal to, or like, ``subject``."""
         conditions: dict[str, dict[str, str]] = {"StringEquals": {f"{GITHUB_OIDC_HOST}:aud": STS_AUDIENCE}}
         conditions.setdefault(match, {})[f"{GITHUB_OIDC_HOST}:sub"] = subject
-        return IamRole(
+        role = IamRole(
             self,
             id,
             name=name,
             description=description,
             assume_role_policy=policy_document(
                 Statement(
+                    sid=TRUST_SID,
                     principal={"Federated": self.provider.arn},
                     actions="sts:AssumeRoleWithWebIdentity",
                     resources=None,
@@ -146,6 +167,9 @@ class GitHubCiAccess(Construct):
                 )
             ),
         )
+        for issue, reason in TRUST_LINT_REASONS.items():
+            explain_lint(role, TRUST_SID, issue, reason)
+        return role
 
     def _grant(self, role: IamRole, id: str, statements: list[Statement]) -> None:
         policy = grant(self, id, role=role, name=id.removesuffix("-policy"), statements=statements)
@@ -153,3 +177,7 @@ class GitHubCiAccess(Construct):
             if statement.resources == "*":
                 sid = str(statement.sid)
                 allow_any_resource(policy, sid, ANY_RESOURCE_REASONS[sid])
+        sids = {statement.sid for statement in statements}
+        for (sid, issue), reason in DEPLOY_LINT_REASONS.items():
+            if sid in sids:
+                explain_lint(policy, sid, issue, reason)

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from components.aws_context import permissions_boundary_arn
-from components.ci_read_actions import PLATFORM_READ_ACTIONS, READ_REASON
+from components.ci_read_actions import PLATFORM_READ_ACTIONS, READ_LINT_REASON, READ_REASON
 from components.iam import Effect, Statement
 from config.naming import Kind, Namer
 
@@ -94,6 +94,7 @@ def read_statements() -> list[Statement]:
 
 
 READ_ANY_RESOURCE_REASONS: dict[str, str] = {"ReadPlatformConfiguration": READ_REASON}
+READ_LINT_REASONS: dict[tuple[str, str], str] = {("ReadPlatformConfiguration", "RESOURCE_STAR"): READ_LINT_REASON}
 
 
 def plan_statements(state: StateAccess, *, platform_buckets: str, source_seeds: str) -> list[Statement]:
@@ -289,8 +290,12 @@ UNSCOPED_ACTIONS: dict[str, str] = {
     "logs:ListLogDeliveries": "log delivery actions have no resource-level permissions",
     "logs:PutResourcePolicy": "log delivery actions have no resource-level permissions",
     "logs:DescribeResourcePolicies": "log delivery actions have no resource-level permissions",
-    # SAR, Amazon ECS: RegisterTaskDefinition and DeregisterTaskDefinition list no resource type.
-    "ecs:RegisterTaskDefinition": "SAR lists no resource type for ecs:RegisterTaskDefinition",
+    # SAR, Amazon ECS: DeregisterTaskDefinition lists no resource type. For RegisterTaskDefinition the copy of
+    # the SAR parliament 1.6.4 ships lists task-definition* (tooling.iam_lint reports RESOURCE_STAR).
+    "ecs:RegisterTaskDefinition": (
+        "not scoped to the environment's families until a real account shows that ECS authorizes a new "
+        "revision by its family's ARN (the SAR parliament ships lists a task-definition resource)"
+    ),
     "ecs:DeregisterTaskDefinition": "SAR lists no resource type for ecs:DeregisterTaskDefinition",
     "codestar-connections:PassConnection": "the CodeStar connection is made by hand in the console",
 }
@@ -331,10 +336,23 @@ def deploy_statements(state: StateAccess, scope: DeployScope) -> list[Statement]
             condition=other_environment,
             effect=Effect.DENY,
         ),
+        # EFS mount targets: EFS creates the interface with the caller's permissions, which must cover the new
+        # interface and the subnet and security groups it goes into (SAR, Amazon EC2, CreateNetworkInterface:
+        # network-interface* and subnet* required, security-group optional). The new interface has no tag
+        # yet (IfExists); its subnet and security groups must carry the environment's tag, and the Deny after
+        # it refuses untagged ones, which IfExists alone would admit (as before, only tagged ones qualify).
         Statement(
             sid="CreateNetworkInterfaces",
             actions="ec2:CreateNetworkInterface",
-            resources=scope.arn("ec2", "network-interface/*"),
+            resources=[scope.arn("ec2", f"{kind}/*") for kind in ("network-interface", "subnet", "security-group")],
+            condition={"StringEqualsIfExists": {"aws:ResourceTag/Environment": env}},
+        ),
+        Statement(
+            sid="NoNetworkInterfacesInUntaggedNetworks",
+            actions="ec2:CreateNetworkInterface",
+            resources=[scope.arn("ec2", "subnet/*"), scope.arn("ec2", "security-group/*")],
+            condition={"Null": {"aws:ResourceTag/Environment": "true"}},
+            effect=Effect.DENY,
         ),
         Statement(
             sid="CreateServiceLinkedRoles",
@@ -388,7 +406,8 @@ def _role_statements(scope: DeployScope) -> list[Statement]:
     be made, given a policy, or have it removed, and only the stack's AWS managed policies can be attached
     (IAM user guide, "Permissions boundaries for IAM entities" and the example policy "IAM: Limits managing
     to permissions boundary"; condition keys iam:PermissionsBoundary and iam:PolicyARN)."""
-    bounded = {"StringEquals": {"iam:PermissionsBoundary": scope.boundary_arn}}
+    # Both keys are ARN-typed (SAR, IAM, condition keys): compared with ArnEquals, not StringEquals.
+    boundary = {"iam:PermissionsBoundary": scope.boundary_arn}
     managed = [f"arn:{scope.partition}:iam::aws:policy/{name}" for name in ATTACHABLE_MANAGED_POLICIES]
     return [
         Statement(sid="KeepEnvironmentRoles", actions=list(ROLE_UPKEEP_ACTIONS), resources=scope.environment_roles),
@@ -396,13 +415,13 @@ def _role_statements(scope: DeployScope) -> list[Statement]:
             sid="WidenOnlyBoundedRoles",
             actions=list(ROLE_WIDENING_ACTIONS),
             resources=scope.environment_roles,
-            condition=bounded,
+            condition={"ArnEquals": boundary},
         ),
         Statement(
             sid="AttachOnlyTheStacksManagedPolicies",
             actions="iam:AttachRolePolicy",
             resources=scope.environment_roles,
-            condition={**bounded, "ArnEquals": {"iam:PolicyARN": managed}},
+            condition={"ArnEquals": {**boundary, "iam:PolicyARN": managed}},
         ),
         Statement(
             sid="NeverRemoveOrChangeTheBoundary",
@@ -496,4 +515,38 @@ BOUNDARY_ANY_RESOURCE_REASONS: dict[str, str] = {
     ),
     "NothingOfOtherEnvironments": "a Deny of anything that carries another environment's tag",
     "NoSecretButOwnDatabases": "a Deny of every secret but the environment's database's managed master secret",
+}
+
+
+def _services(actions: tuple[str, ...] | list[str]) -> str:
+    return ", ".join(sorted({action.split(":", 1)[0] for action in actions}))
+
+
+# parliament's findings on these statements that are deliberate, by (Sid, issue), each reason naming the
+# services whose actions the finding lists (components.compliance.explain_lint, read by tooling.iam_lint).
+DEPLOY_LINT_REASONS: dict[tuple[str, str], str] = {
+    ("ManageNamedResources", "RESOURCE_MISMATCH"): (
+        f"{_services([f'{s}:*' for s in NAMED_SERVICES])}: each service's * on the environment's own named "
+        "ARNs only; its actions on other resource types (access grants, delivery sources, fleets, ...) or on "
+        "* only find no resource here and are not granted, which is the scoping; those a deploy needs are "
+        "in ManageTaggedResources, CreateTaggedResources or UnscopedActions"
+    ),
+    ("ManageTaggedResources", "RESOURCE_STAR"): (
+        f"{_services([f'{s}:*' for s in TAGGED_SERVICES])}: their ARNs hold generated ids, not names, so the "
+        "statement is on * and scoped by the aws:ResourceTag/Environment condition (every resource carries "
+        "the tag through the provider's default_tags)"
+    ),
+    ("CreateTaggedResources", "RESOURCE_STAR"): (
+        f"{_services(list(TAGGED_CREATES))}: a create has no ARN before it exists, and the tagging calls "
+        "listed tag the resource being made: scoped by aws:RequestTag/Environment; retagging a resource of "
+        "another environment is denied by NeverRetagOtherEnvironments"
+    ),
+    ("UnscopedActions", "RESOURCE_STAR"): "; ".join(f"{action}: {why}" for action, why in UNSCOPED_ACTIONS.items()),
+}
+BOUNDARY_LINT_REASONS: dict[tuple[str, str], str] = {
+    ("EverythingButIdentity", "RESOURCE_STAR"): (
+        "a NotAction statement: parliament lists the iam, sts and organizations actions it excludes as if "
+        "they were granted on *; the boundary allows every other action, a ceiling that the role's own "
+        "policies narrow and the Deny statements beside it cap"
+    ),
 }

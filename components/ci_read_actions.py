@@ -92,3 +92,10 @@ READ_REASON = (
     "and a plan reads every environment's resources; no data-plane read (objects, log events, secret "
     "values, images, items) is in the list"
 )
+READ_LINT_REASON = (
+    "configuration reads of "
+    + ", ".join(sorted({action.split(":", 1)[0] for action in PLATFORM_READ_ACTIONS}))
+    + ": the plan role refreshes every environment's resources, many named by generated ids (EC2, keys, "
+    "certificates, scalable targets), and none of these reads returns data (objects, log events, secret "
+    "values, images, items)"
+)

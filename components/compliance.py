@@ -7,11 +7,15 @@ block of the synthesized JSON, which Terraform ignores, and read back from there
 ``tooling.checkov_scan`` (to explain a finding on exactly that resource address) and by the policy
 tests. The synthesized JSON an auditor reads therefore carries every exception and its reason.
 
-Two kinds exist:
+Three kinds exist:
 
 * ``suppress(resource, check_id, reason)``: a checkov check that fails on this resource by design.
 * ``allow_any_resource(policy_holder, sid, reason)``: an IAM statement (by ``Sid``) whose
   ``Resource`` is ``"*"`` because the actions have no resource-level permissions.
+* ``explain_lint(policy_holder, sid, issue, reason)``: a parliament finding (``tooling.iam_lint``) on
+  the statement ``sid`` that is deliberate. An ``allow_any_resource`` reason never explains one: where
+  parliament reports RESOURCE_STAR, its database says some of the actions do take resources, so the
+  statement needs a reason for those, naming their services.
 
 Only the writing side touches CDKTF; the reading side works on plain JSON, so the scanner can run on
 a ``cdktf.out`` directory without loading the provider bindings.
@@ -32,6 +36,8 @@ COMMENT = "//"
 ANNOTATIONS = "compliance"
 CHECKOV_SKIP = "checkov_skip"
 ANY_RESOURCE = "any_resource"
+IAM_LINT = "iam_lint"
+LINT_ISSUE = re.compile(r"^[A-Z][A-Z_]*[A-Z]$")  # parliament's issue names, e.g. RESOURCE_STAR
 CHECK_ID = re.compile(r"^CKV2?_AWS_\d+$")
 SID = re.compile(r"^[A-Za-z0-9]+$")  # what IAM accepts in a statement id
 MIN_REASON_WORDS = 4  # "by design" is not a reason; say what covers the risk instead
@@ -69,6 +75,17 @@ def allow_any_resource(policy_holder: TerraformResource, sid: str, reason: str) 
     policy_holder.add_override(f"{COMMENT}.{ANNOTATIONS}.{ANY_RESOURCE}.{sid}", reason)
 
 
+def explain_lint(policy_holder: TerraformResource, sid: str, issue: str, reason: str) -> None:
+    """Record why parliament's finding ``issue`` on the statement ``sid`` of ``policy_holder``'s policy is
+    deliberate (``tooling.iam_lint`` fails on the finding without it, and on it without the finding)."""
+    if not SID.match(sid):
+        raise ValueError(f"lint explanation: Sid {sid!r} must be letters and digits only (IAM's rule)")
+    if not LINT_ISSUE.match(issue):
+        raise ValueError(f"lint explanation of {sid}: issue {issue!r} must be a parliament issue such as RESOURCE_STAR")
+    _require_reason(reason, f"lint explanation of {issue} on {sid}")
+    policy_holder.add_override(f"{COMMENT}.{ANNOTATIONS}.{IAM_LINT}.{sid}.{issue}", reason)
+
+
 def suppress_short_retention(log_group: TerraformResource, days: int) -> None:
     """Explain CKV_AWS_338 (logs kept under a year) where the environment's retention setting is shorter.
 
@@ -100,6 +117,14 @@ def annotations_of(body: dict[str, Any], kind: str) -> dict[str, str]:
     """The ``checkov_skip`` or ``any_resource`` annotations of one resource body: key -> reason."""
     found = body.get(COMMENT, {}).get(ANNOTATIONS, {}).get(kind, {})
     return {str(k): str(v) for k, v in found.items()}
+
+
+def lint_explanations(body: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(Sid, issue, reason) of every :func:`explain_lint` annotation of one resource body."""
+    found = body.get(COMMENT, {}).get(ANNOTATIONS, {}).get(IAM_LINT, {})
+    return [
+        (str(sid), str(issue), str(reason)) for sid, by_issue in found.items() for issue, reason in by_issue.items()
+    ]
 
 
 def suppressions(doc: dict[str, Any]) -> list[Suppression]:

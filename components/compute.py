@@ -45,7 +45,7 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
-from components.compliance import allow_any_resource
+from components.compliance import allow_any_resource, explain_lint
 from components.connections import HTTPS_PORT, Connections, Reachable, Tier
 from components.container import ContainerSpec, awslogs, hardened
 from components.container_registry import ContainerRegistry
@@ -268,6 +268,14 @@ class Compute(Construct):
             TASK_DEFINITIONS_SID,
             "ecs:DescribeTaskDefinition and ecs:RegisterTaskDefinition support no resource-level permission; "
             "the roles a new revision may use are limited by the iam:PassRole statement beside it",
+        )
+        explain_lint(
+            policy,
+            TASK_DEFINITIONS_SID,
+            "RESOURCE_STAR",
+            "parliament's copy of the SAR lists a task-definition resource for ecs:RegisterTaskDefinition: it "
+            "stays on * until a real account shows that ECS authorizes a new revision by its family's ARN; "
+            "the roles a revision may use are limited by the iam:PassRole statement beside it",
         )
         allow_any_resource(
             policy,

@@ -9,6 +9,7 @@ from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
 
 from components.aws_context import AwsContext
+from components.compliance import explain_lint
 from components.iam import Statement, policy_document
 from config.naming import KEY_PURPOSES, KeyPurpose, Kind, Namer
 from config.settings import EncryptionSettings
@@ -42,6 +43,7 @@ _ADMIN_ACTIONS = [
     "kms:CancelKeyDeletion",
     "kms:RotateKeyOnDemand",
 ]
+ADMIN_SID = "AccountAdministersKeyThroughIam"
 _USE_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
 
 
@@ -111,6 +113,14 @@ class EncryptionKey(Construct):
             policy=_key_policy(spec, aws),
             tags={"Name": namer.name(Kind.KEY, purpose=purpose), "Purpose": purpose},
         )
+        explain_lint(
+            self.key,
+            ADMIN_SID,
+            "RESOURCE_MISMATCH",
+            "kms:CreateAlias, DeleteAlias and UpdateAlias also need the alias, which a key policy cannot grant: "
+            "its Resource is this key, and the alias half comes from IAM (KMS developer guide, "
+            '"Controlling access to aliases")',
+        )
         self.alias = KmsAlias(
             self, "alias", name=namer.name(Kind.KEY_ALIAS, purpose=purpose), target_key_id=self.key.key_id
         )
@@ -138,9 +148,7 @@ def _key_policy(purpose: KeySpec, aws: AwsContext) -> str:
     # access to KMS keys"), while EnableKeyRotation, CreateAlias and the services' grants follow in seconds.
     administrators = [aws.root_principal] if aws.deploy_role is None else [aws.root_principal, aws.deploy_role]
     principal = {"AWS": administrators[0] if len(administrators) == 1 else administrators}
-    statements: list[Statement] = [
-        Statement(sid="AccountAdministersKeyThroughIam", principal=principal, actions=_ADMIN_ACTIONS, resources="*")
-    ]
+    statements: list[Statement] = [Statement(sid=ADMIN_SID, principal=principal, actions=_ADMIN_ACTIONS, resources="*")]
     if purpose.via_services:
         through_services = {
             "kms:CallerAccount": aws.account_id,
@@ -165,13 +173,17 @@ def _key_policy(purpose: KeySpec, aws: AwsContext) -> str:
             ),
         ]
     if purpose.logs_service:
+        # The condition is what CloudWatch Logs' guide gives ("Encrypt log data in CloudWatch Logs using AWS
+        # KMS"), written with StringLike because the key is String-typed (SAR, AWS KMS, condition keys
+        # kms:EncryptionContext:${EncryptionContextKey}); ArnLike matches this value alike. No DescribeKey:
+        # its requests carry no encryption context, so under this condition it could never be allowed.
         statements.append(
             Statement(
                 sid="CloudWatchLogsEncryptsThisAccountsLogGroups",
                 principal={"Service": aws.service_principal("logs")},
-                actions=[*_USE_ACTIONS],
+                actions=[a for a in _USE_ACTIONS if a != "kms:DescribeKey"],
                 resources="*",
-                condition={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": aws.arn("logs", "log-group:*")}},
+                condition={"StringLike": {"kms:EncryptionContext:aws:logs:arn": aws.arn("logs", "log-group:*")}},
             )
         )
     if purpose.publishing_services:

@@ -107,7 +107,8 @@ class FileStorage(Construct):
             ),
             tags={"Name": namer.name(Kind.EFS_ACCESS_POINT)},
         )
-        self._through_access_point = {"StringEquals": {"elasticfilesystem:AccessPointArn": self.access_point.arn}}
+        # elasticfilesystem:AccessPointArn is ARN-typed (SAR, Amazon EFS, condition keys): ArnEquals.
+        self._through_access_point = {"ArnEquals": {"elasticfilesystem:AccessPointArn": self.access_point.arn}}
         self._clients: list[IamRole] = []
         self._policy = EfsFileSystemPolicy(
             self, "policy", file_system_id=self.file_system.id, policy=self._file_system_policy()

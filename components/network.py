@@ -18,11 +18,15 @@ from cdktf_cdktf_provider_aws.subnet import Subnet
 from cdktf_cdktf_provider_aws.vpc import Vpc
 from constructs import Construct
 
+from components.compliance import allow_any_resource
 from components.connections import ANYWHERE_V4
 from components.context import StackContext
 from components.iam import Statement, grant, service_role
 from config.naming import Kind
 from config.settings import NetworkSettings
+
+WRITE_FLOW_LOGS_SID = "WriteFlowLogGroup"
+FIND_LOG_GROUPS_SID = "FindLogGroups"
 
 
 class Network(Construct):
@@ -132,22 +136,26 @@ class Network(Construct):
             description="VPC flow logs delivery to its own log group",
             source_arn=aws.arn("ec2", "vpc-flow-log/*"),
         )
-        grant(
+        policy = grant(
             self,
             "flow-logs-policy",
             role=role,
             name="write-flow-logs",
             statements=[
                 Statement(
-                    actions=[
-                        "logs:CreateLogStream",
-                        "logs:PutLogEvents",
-                        "logs:DescribeLogGroups",
-                        "logs:DescribeLogStreams",
-                    ],
+                    sid=WRITE_FLOW_LOGS_SID,
+                    actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
                     resources=[self.flow_log_group.arn, f"{self.flow_log_group.arn}:*"],
-                )
+                ),
+                # DescribeLogGroups takes only "*" (SAR, CloudWatch Logs): on the group's ARN it never matched.
+                Statement(sid=FIND_LOG_GROUPS_SID, actions="logs:DescribeLogGroups", resources="*"),
             ],
+        )
+        allow_any_resource(
+            policy,
+            FIND_LOG_GROUPS_SID,
+            "logs:DescribeLogGroups supports no resource-level permission; it lists log group names and "
+            "settings, no log events, and the writes stay on the flow-log group",
         )
         self.flow_log_role = role
         self.flow_log = FlowLog(

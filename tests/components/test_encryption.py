@@ -67,8 +67,10 @@ def test_data_keys_are_usable_only_via_their_service_in_this_region(dev: Synth) 
 def test_logs_key_lets_cloudwatch_logs_of_this_region_and_account_use_it(dev: Synth) -> None:
     (logs,) = [s for s in _policy(dev, "logs")["Statement"] if "Service" in s["Principal"]]
     assert logs["Principal"] == {"Service": f"logs.eu-south-1.{dev.ref('context/partition', 'dns_suffix')}"}
-    arn = logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
+    # StringLike: the encryption-context key is String-typed (SAR); no DescribeKey, which carries no context.
+    arn = logs["Condition"]["StringLike"]["kms:EncryptionContext:aws:logs:arn"]
     assert arn.startswith("arn:") and ":logs:eu-south-1:" in arn and arn.endswith(":log-group:*")
+    assert logs["Action"] == ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"]
     # Only the logs key admits the CloudWatch Logs service.
     for purpose in ("rds", "efs", "s3", "secrets"):
         assert all("Service" not in s["Principal"] for s in _policy(dev, purpose)["Statement"])

@@ -64,7 +64,7 @@ def test_policy_denies_non_tls_and_admits_the_task_role_only_through_the_access_
     }
     assert allow["Effect"] == "Allow" and allow["Principal"] == {"AWS": [synth.ref("identity/task-role", "arn")]}
     assert allow["Action"] == ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
-    assert allow["Condition"] == {"StringEquals": {"elasticfilesystem:AccessPointArn": ap_arn}}
+    assert allow["Condition"] == {"ArnEquals": {"elasticfilesystem:AccessPointArn": ap_arn}}
     policies = synth.resources("aws_iam_role_policy").values()
     (grant,) = [p for p in policies if p["name"] == "mount-application-file-system"]
     assert grant["role"] == synth.ref("identity/task-role")

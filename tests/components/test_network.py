@@ -100,9 +100,11 @@ def test_flow_logs_capture_all_traffic_into_a_kms_encrypted_log_group(each_env: 
 def test_flow_log_role_can_write_only_its_own_log_group(dev: Synth) -> None:
     group = dev.ref("network/flow-logs-log-group", "arn")
     policy = json.loads(dev.by_path("network/flow-logs-policy")["policy"])
-    (statement,) = policy["Statement"]
-    assert statement["Resource"] == [group, f"{group}:*"]
-    assert all(action.startswith("logs:") and "*" not in action for action in statement["Action"])
+    write, find = policy["Statement"]
+    assert write["Sid"] == "WriteFlowLogGroup" and write["Resource"] == [group, f"{group}:*"]
+    assert write["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
+    # DescribeLogGroups takes only "*" (it lists groups, no events); the allow_any_resource reason says so.
+    assert find == {"Sid": "FindLogGroups", "Effect": "Allow", "Action": "logs:DescribeLogGroups", "Resource": "*"}
     trust = json.loads(dev.by_path("network/flow-logs-role")["assume_role_policy"])
     (assume,) = trust["Statement"]
     assert assume["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}

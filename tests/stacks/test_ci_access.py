@@ -78,6 +78,7 @@ def test_one_plan_role_and_one_deploy_role_per_environment_each_trusting_one_sub
             "Version": "2012-10-17",
             "Statement": [
                 {
+                    "Sid": "GitHubOidcTokensOfThisRepository",  # what its iam_lint annotations name
                     "Effect": "Allow",
                     "Principal": {"Federated": f"${{{provider.address}.arn}}"},
                     "Action": "sts:AssumeRoleWithWebIdentity",
@@ -264,6 +265,22 @@ def test_a_deploy_role_cannot_retag_another_environments_resources(doc: dict[str
         "StringNotEquals": {"aws:ResourceTag/Environment": env},
         "Null": {"aws:ResourceTag/Environment": "false"},
     }
+
+
+@pytest.mark.parametrize("env", sorted(ENVIRONMENTS))
+def test_a_deploy_role_makes_network_interfaces_only_in_its_environments_subnets(doc: dict[str, Any], env: str) -> None:
+    # CreateNetworkInterface authorizes the new interface (required), its subnet (required) and its security
+    # groups: all three in one statement, the subnet and groups only with this environment's tag.
+    statements = _policy(doc, f"healthtech-ci-deploy-{env}")
+    create, untagged = statements["CreateNetworkInterfaces"], statements["NoNetworkInterfacesInUntaggedNetworks"]
+    kinds = [arn.rsplit(":", 1)[1] for arn in create["Resource"]]
+    assert create["Action"] == "ec2:CreateNetworkInterface" and create["Effect"] == "Allow"
+    assert kinds == ["network-interface/*", "subnet/*", "security-group/*"]
+    assert create["Condition"] == {"StringEqualsIfExists": {"aws:ResourceTag/Environment": env}}
+    # IfExists alone would admit an untagged subnet or group (a default VPC's): the Deny refuses those.
+    assert untagged["Effect"] == "Deny" and untagged["Action"] == "ec2:CreateNetworkInterface"
+    assert [arn.rsplit(":", 1)[1] for arn in untagged["Resource"]] == ["subnet/*", "security-group/*"]
+    assert untagged["Condition"] == {"Null": {"aws:ResourceTag/Environment": "true"}}
 
 
 def test_the_plan_role_heads_only_the_platforms_buckets(doc: dict[str, Any]) -> None:

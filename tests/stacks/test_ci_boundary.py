@@ -105,13 +105,16 @@ def test_a_deploy_role_widens_a_role_only_with_the_boundary_and_attaches_only_th
     statements = _deploy_statements(bootstrap, env)
     partition, account = _tokens(bootstrap)
     own_roles = f"arn:{partition}:iam::{account}:role/healthtech-*-{env}"
-    bounded = {"StringEquals": {"iam:PermissionsBoundary": _boundary_arn(bootstrap, env)}}
+    # ArnEquals: iam:PermissionsBoundary is ARN-typed (SAR, IAM; tooling.iam_lint checks operator types).
+    bounded = {"iam:PermissionsBoundary": _boundary_arn(bootstrap, env)}
     widening = {*ROLE_WIDENING_ACTIONS, "iam:AttachRolePolicy"}
     for statement in statements:
         if statement["Effect"] == "Allow" and (widening & set(_actions(statement)) or "iam:*" in _actions(statement)):
             assert "iam:*" not in _actions(statement), statement["Sid"]
             assert (
-                statement["Resource"] == own_roles and statement["Condition"]["StringEquals"] == bounded["StringEquals"]
+                statement["Resource"] == own_roles
+                and statement["Condition"]["ArnEquals"].items() >= bounded.items()
+                and "StringEquals" not in statement["Condition"]
             )
     by_sid = _by_sid(statements)
     assert set(_actions(by_sid["WidenOnlyBoundedRoles"])) == set(ROLE_WIDENING_ACTIONS)
