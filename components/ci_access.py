@@ -2,11 +2,12 @@
 per environment, each trusting only this repository's tokens of one kind.
 
 Created by the state bootstrap (once per account), so nobody makes them by hand. What each role may
-do is in components/ci_policies.py; the trust conditions follow the GitHub guide cited in config/ci.py
-and the IAM user guide, "Create a role for OpenID Connect federation" (the ``aud`` and ``sub`` condition
-keys of an OIDC provider are ``{provider host}:aud`` and ``{provider host}:sub``). The subjects are those
-of the repository's custom subject template (``config.ci.SUBJECT_CLAIM_KEYS``, applied to GitHub by
-``python -m tooling.github_settings``): the default template's would let any branch deploy.
+do is in components/ci_policies.py and components/ci_boundary.py; the trust conditions follow the GitHub
+guide cited in config/ci.py and the IAM user guide, "Create a role for OpenID Connect federation" (the
+``aud`` and ``sub`` condition keys of an OIDC provider are ``{provider host}:aud`` and
+``{provider host}:sub``). The subjects are those of the repository's custom subject template
+(``config.ci.SUBJECT_CLAIM_KEYS``, applied to GitHub by ``python -m tooling.github_settings``): the
+default template's would let any branch deploy.
 """
 
 from __future__ import annotations
@@ -21,16 +22,14 @@ from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAtt
 from constructs import Construct
 
 from components.aws_context import AwsContext
+from components.ci_boundary import BOUNDARY_ANY_RESOURCE_REASONS, BOUNDARY_LINT_REASONS, boundary_statements
 from components.ci_policies import (
     ANY_RESOURCE_REASONS,
-    BOUNDARY_ANY_RESOURCE_REASONS,
-    BOUNDARY_LINT_REASONS,
     DEPLOY_LINT_REASONS,
     READ_ANY_RESOURCE_REASONS,
     READ_LINT_REASONS,
     DeployScope,
     StateAccess,
-    boundary_statements,
     deploy_statements,
     plan_statements,
     read_statements,

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from components.aws_context import permissions_boundary_arn
+from components.ci_boundary import role_statements
 from components.ci_read_actions import PLATFORM_READ_ACTIONS, READ_LINT_REASON, READ_REASON
 from components.iam import Effect, Statement
 from config.naming import Kind, Namer
@@ -143,7 +144,7 @@ class DeployScope:
 
     @property
     def boundary_arn(self) -> str:
-        """The permissions boundary every role of the environment carries (:func:`boundary_statements`)."""
+        """The permissions boundary every role of the environment carries (ci_boundary.boundary_statements)."""
         return permissions_boundary_arn(self.partition, self.account_id, self.environment)
 
     @property
@@ -201,31 +202,6 @@ class DeployScope:
             arn("cloudwatch", f"dashboard/{name(Kind.DASHBOARD)}", regional=False),
             arn("kms", f"alias/healthtech-*-{env}"),
         ]
-
-
-# AWS managed policies the environment's stack attaches to its roles (components/database.py): the only
-# ones the deploy role may attach (iam:PolicyARN), so it can never attach AdministratorAccess.
-ATTACHABLE_MANAGED_POLICIES = ("service-role/AmazonRDSEnhancedMonitoringRole",)
-# Role actions that neither widen a role's permissions nor remove its boundary.
-ROLE_UPKEEP_ACTIONS = (
-    "iam:GetRole",
-    "iam:GetRolePolicy",
-    "iam:ListRolePolicies",
-    "iam:ListAttachedRolePolicies",
-    "iam:ListInstanceProfilesForRole",
-    "iam:TagRole",
-    "iam:UntagRole",
-    "iam:UpdateRole",
-    "iam:UpdateRoleDescription",
-    "iam:UpdateAssumeRolePolicy",
-    "iam:DeleteRolePolicy",
-    "iam:DetachRolePolicy",
-    "iam:DeleteRole",
-    "iam:PassRole",
-)
-# Role actions that can widen what a role may do: allowed only while the role carries the boundary
-# (IAM user guide, "Permissions boundaries for IAM entities", delegating with iam:PermissionsBoundary).
-ROLE_WIDENING_ACTIONS = ("iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy")
 
 
 # Services whose resources the deploy role manages by name (ARNs above) or by tag (ids in their ARNs).
@@ -362,7 +338,7 @@ def deploy_statements(state: StateAccess, scope: DeployScope) -> list[Statement]
         ),
         Statement(sid="UnscopedActions", actions=list(UNSCOPED_ACTIONS), resources="*"),
         *_route53_statements(scope),
-        *_role_statements(scope),
+        *role_statements(scope),
         Statement(
             sid="NeverTouchOtherEnvironmentsScalableTargets",
             actions="application-autoscaling:*",
@@ -401,95 +377,6 @@ def _route53_statements(scope: DeployScope) -> list[Statement]:
     ]
 
 
-def _role_statements(scope: DeployScope) -> list[Statement]:
-    """The environment's roles, each with the environment's permissions boundary: a role without it cannot
-    be made, given a policy, or have it removed, and only the stack's AWS managed policies can be attached
-    (IAM user guide, "Permissions boundaries for IAM entities" and the example policy "IAM: Limits managing
-    to permissions boundary"; condition keys iam:PermissionsBoundary and iam:PolicyARN)."""
-    # Both keys are ARN-typed (SAR, IAM, condition keys): compared with ArnEquals, not StringEquals.
-    boundary = {"iam:PermissionsBoundary": scope.boundary_arn}
-    managed = [f"arn:{scope.partition}:iam::aws:policy/{name}" for name in ATTACHABLE_MANAGED_POLICIES]
-    return [
-        Statement(sid="KeepEnvironmentRoles", actions=list(ROLE_UPKEEP_ACTIONS), resources=scope.environment_roles),
-        Statement(
-            sid="WidenOnlyBoundedRoles",
-            actions=list(ROLE_WIDENING_ACTIONS),
-            resources=scope.environment_roles,
-            condition={"ArnEquals": boundary},
-        ),
-        Statement(
-            sid="AttachOnlyTheStacksManagedPolicies",
-            actions="iam:AttachRolePolicy",
-            resources=scope.environment_roles,
-            condition={"ArnEquals": {**boundary, "iam:PolicyARN": managed}},
-        ),
-        Statement(
-            sid="NeverRemoveOrChangeTheBoundary",
-            actions=[
-                "iam:DeleteRolePermissionsBoundary",
-                "iam:CreatePolicyVersion",
-                "iam:DeletePolicy",
-                "iam:DeletePolicyVersion",
-                "iam:SetDefaultPolicyVersion",
-            ],
-            resources=[scope.environment_roles, scope.boundary_arn],
-            effect=Effect.DENY,
-        ),
-    ]
-
-
-def boundary_statements(state: StateAccess, scope: DeployScope) -> list[Statement]:
-    """The most any role of ``scope.environment`` may do, whatever its own policies say (the boundary).
-
-    Never IAM beyond passing and reading the environment's own roles, never STS, Organizations or the
-    account's settings; nothing that carries another environment's tag; no bucket but the environment's
-    own; no secret but its database's managed master secret; never the state, its locks or its key."""
-    env = scope.environment
-    buckets = f"arn:{scope.partition}:s3:::healthtech-*-{env}-{scope.account_id}"
-    database = scope.arn("rds", f"db:{Namer(env).name(Kind.POSTGRES)}")
-    return [
-        Statement(
-            sid="EverythingButIdentity",
-            actions=["iam:*", "sts:*", "organizations:*", "account:*"],
-            resources="*",
-            not_actions=True,
-        ),
-        Statement(sid="PassOwnRoles", actions=["iam:PassRole", "iam:GetRole"], resources=scope.environment_roles),
-        Statement(
-            sid="NothingOfOtherEnvironments",
-            actions="*",
-            resources="*",
-            condition={
-                "StringNotEquals": {"aws:ResourceTag/Environment": env},
-                "Null": {"aws:ResourceTag/Environment": "false"},
-            },
-            effect=Effect.DENY,
-        ),
-        Statement(
-            sid="NoBucketButOwn",
-            actions="s3:*",
-            resources=[buckets, f"{buckets}/*"],
-            not_resources=True,
-            effect=Effect.DENY,
-        ),
-        Statement(
-            sid="NoSecretButOwnDatabases",
-            actions="secretsmanager:*",
-            resources="*",
-            # RDS tags the master secret it manages with the instance's ARN (RDS user guide, "Password
-            # management with Amazon RDS and AWS Secrets Manager").
-            condition={"StringNotEquals": {"aws:ResourceTag/aws:rds:primaryDBInstanceArn": database}},
-            effect=Effect.DENY,
-        ),
-        Statement(
-            sid="NeverTheState",
-            actions=["s3:*", "dynamodb:*", "kms:*"],
-            resources=[state.bucket_arn, state.objects("*"), state.lock_table_arn, state.key_arn],
-            effect=Effect.DENY,
-        ),
-    ]
-
-
 # Statements on "Resource": "*", by Sid, with the reason components.compliance records for each.
 ANY_RESOURCE_REASONS: dict[str, str] = {
     "ManageTaggedResources": (
@@ -506,15 +393,6 @@ ANY_RESOURCE_REASONS: dict[str, str] = {
     "NeverTouchOtherEnvironmentsScalableTargets": (
         "a Deny of any scaling change to a scalable target that carries another environment's tag"
     ),
-}
-# The boundary's statements on "Resource": "*": the boundary is a ceiling, not a grant.
-BOUNDARY_ANY_RESOURCE_REASONS: dict[str, str] = {
-    "EverythingButIdentity": (
-        "a permissions boundary only caps the role's own policies: every service but IAM, STS, Organizations "
-        "and the account's settings, narrowed by the Deny statements beside it"
-    ),
-    "NothingOfOtherEnvironments": "a Deny of anything that carries another environment's tag",
-    "NoSecretButOwnDatabases": "a Deny of every secret but the environment's database's managed master secret",
 }
 
 
@@ -542,11 +420,4 @@ DEPLOY_LINT_REASONS: dict[tuple[str, str], str] = {
         "another environment is denied by NeverRetagOtherEnvironments"
     ),
     ("UnscopedActions", "RESOURCE_STAR"): "; ".join(f"{action}: {why}" for action, why in UNSCOPED_ACTIONS.items()),
-}
-BOUNDARY_LINT_REASONS: dict[tuple[str, str], str] = {
-    ("EverythingButIdentity", "RESOURCE_STAR"): (
-        "a NotAction statement: parliament lists the iam, sts and organizations actions it excludes as if "
-        "they were granted on *; the boundary allows every other action, a ceiling that the role's own "
-        "policies narrow and the Deny statements beside it cap"
-    ),
 }

@@ -86,7 +86,7 @@ def service_role(
         id,
         name=name,
         description=description,
-        # The environment's ceiling (components/ci_policies.boundary_statements): its deploy role can make
+        # The environment's ceiling (components/ci_boundary.boundary_statements): its deploy role can make
         # no role without it, so none of the environment's roles can reach further than the environment.
         permissions_boundary=aws.permissions_boundary,
         assume_role_policy=policy_document(

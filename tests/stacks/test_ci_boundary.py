@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from components.ci_policies import ROLE_WIDENING_ACTIONS
+from components.ci_boundary import ROLE_WIDENING_ACTIONS
 from config import ENVIRONMENTS
 from main import synthesize
 from stacks.state_bootstrap import BOOTSTRAP_STACK
