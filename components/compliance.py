@@ -23,6 +23,7 @@ a ``cdktf.out`` directory without loading the provider bindings.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -111,6 +112,18 @@ def blocks(doc: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
         for tf_type, by_id in sorted(doc.get(kind, {}).items()):
             for logical_id, body in sorted(by_id.items()):
                 yield f"{prefix}{tf_type}.{logical_id}", body
+
+
+def policy_documents_of(body: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(argument, parsed document) of every IAM policy JSON one resource body holds in a top-level string."""
+    for argument, value in sorted(body.items()):
+        if isinstance(value, str) and value.lstrip().startswith("{"):
+            try:
+                document = json.loads(value)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(document, dict) and "Statement" in document:
+                yield argument, document
 
 
 def annotations_of(body: dict[str, Any], kind: str) -> dict[str, str]:

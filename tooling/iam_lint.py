@@ -39,7 +39,7 @@ from tooling import quiet_jsii
 
 quiet_jsii()
 
-from components.compliance import lint_explanations  # noqa: E402  (after quiet_jsii)
+from components.compliance import lint_explanations, policy_documents_of  # noqa: E402  (after quiet_jsii)
 from tooling.checkov_scan import load_stacks  # noqa: E402
 
 with warnings.catch_warnings():  # parliament 1.6.4 imports setuptools' deprecated pkg_resources
@@ -212,18 +212,12 @@ class StackLint:
 
 def policy_documents(doc: dict[str, Any]) -> list[tuple[str, str, str, dict[str, Any]]]:
     """(type, logical id, argument, parsed document) of every policy document a resource holds."""
-    found = []
-    for tf_type, by_id in sorted(doc.get("resource", {}).items()):
-        for logical_id, body in sorted(by_id.items()):
-            for argument, value in sorted(body.items()):
-                if isinstance(value, str) and value.lstrip().startswith("{"):
-                    try:
-                        document = json.loads(value)
-                    except json.JSONDecodeError:
-                        continue
-                    if isinstance(document, dict) and "Statement" in document:
-                        found.append((tf_type, logical_id, argument, document))
-    return found
+    return [
+        (tf_type, logical_id, argument, document)
+        for tf_type, by_id in sorted(doc.get("resource", {}).items())
+        for logical_id, body in sorted(by_id.items())
+        for argument, document in policy_documents_of(body)
+    ]
 
 
 def _finding(stack: str, address: str, sid: str, found: Any) -> Finding:

@@ -14,7 +14,7 @@ from typing import Any
 
 import cdktf
 
-from components.compliance import COMMENT
+from components.compliance import COMMENT, policy_documents_of
 
 REFERENCE = re.compile(r"\$\{(data\.)?([a-z0-9_]+)\.([A-Za-z0-9_-]+)(?:\.[A-Za-z0-9_.\[\]*]+)?\}")
 
@@ -71,14 +71,7 @@ def taggable_types(stack: cdktf.TerraformStack) -> set[str]:
 
 def policy_documents(resource: Resource) -> Iterator[tuple[str, dict[str, Any]]]:
     """(attribute, parsed document) of every IAM policy JSON held in a top-level string attribute."""
-    for attribute, value in sorted(resource.body.items()):
-        if isinstance(value, str) and value.lstrip().startswith("{"):
-            try:
-                document = json.loads(value)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(document, dict) and "Statement" in document:
-                yield attribute, document
+    yield from policy_documents_of(resource.body)
 
 
 def statements(document: dict[str, Any]) -> list[dict[str, Any]]:
