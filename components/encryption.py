@@ -146,8 +146,7 @@ def _key_policy(purpose: KeySpec, aws: AwsContext) -> str:
     # An environment's key names its CI deploy role too: the role's IAM rights on keys come from the
     # Environment tag, which can take up to five minutes to count after CreateKey ("Use tags to control
     # access to KMS keys"), while EnableKeyRotation, CreateAlias and the services' grants follow in seconds.
-    administrators = [aws.root_principal] if aws.deploy_role is None else [aws.root_principal, aws.deploy_role]
-    principal = {"AWS": administrators[0] if len(administrators) == 1 else administrators}
+    principal = {"AWS": aws.root_principal if aws.deploy_role is None else [aws.root_principal, aws.deploy_role]}
     statements: list[Statement] = [Statement(sid=ADMIN_SID, principal=principal, actions=_ADMIN_ACTIONS, resources="*")]
     if purpose.via_services:
         through_services = {
