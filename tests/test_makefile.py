@@ -99,3 +99,25 @@ def test_make_diff_of_dev_in_local_mode_plans_against_the_s3_backend(tmp_path: P
     assert result.returncode == 0, output
     assert "Plan:" in output and "to add, 0 to change, 0 to destroy" in output
     assert (tmp_path / "out" / "stacks" / "healthtech-dev" / "cdk.tf.json").is_file()
+
+
+def _exported_gogc(environ: dict[str, str]) -> str:
+    """GOGC as the Makefile exports it to the commands it runs (cdktf-cli, then terraform)."""
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-s", "--eval=print-gogc: ; @echo $$GOGC", "print-gogc"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=environ,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def test_make_gives_terraform_the_python_tooling_s_collector_target_unless_one_is_set() -> None:
+    from tooling.terraform_cli import GO_GC_PERCENT
+
+    without = {k: v for k, v in os.environ.items() if k != "GOGC"}
+    assert _exported_gogc(without) == GO_GC_PERCENT
+    assert _exported_gogc(without | {"GOGC": "150"}) == "150"

@@ -4,7 +4,16 @@ from pathlib import Path
 
 import pytest
 
-from tooling.terraform_cli import ENV_MIRROR, PROVIDER_PATH, MirrorError, find_mirror, render, write_cli_config
+from tooling.terraform_cli import (
+    ENV_MIRROR,
+    GO_GC_PERCENT,
+    PROVIDER_PATH,
+    MirrorError,
+    find_mirror,
+    render,
+    terraform_env,
+    write_cli_config,
+)
 
 
 def _mirror(root: Path) -> Path:
@@ -39,3 +48,10 @@ def test_written_config_uses_the_mirror_for_aws_only(tmp_path: Path) -> None:
     assert f'path    = "{mirror}"' in text
     assert 'include = ["registry.terraform.io/hashicorp/aws"]' in text
     assert 'exclude = ["registry.terraform.io/hashicorp/aws"]' in text
+
+
+def test_terraform_runs_with_the_collector_target_unless_one_is_set(tmp_path: Path) -> None:
+    cli = tmp_path / "cli.hcl"
+    assert terraform_env(cli, {})["GOGC"] == GO_GC_PERCENT == "400"
+    assert terraform_env(cli, {"GOGC": "100"})["GOGC"] == "100"
+    assert terraform_env(cli, {})["TF_CLI_CONFIG_FILE"] == str(cli)
