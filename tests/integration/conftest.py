@@ -1,12 +1,13 @@
 """Deployments of the dev stack on the local AWS endpoint (moto), each on its own endpoint and worker.
 
 ``deployment``: today's code applied once per session, as a first deploy of dev is, shared by every test
-of a layer (each checks it with boto3); tests/integration/test_teardown.py re-plans and destroys it, and
-always runs last. ``upgrade``: on another endpoint, the previous layout (tests/stacks/previous_layout/
-dev.local.tf.json, main before components owned their security groups), then today's code planned and
-applied over its state, for tests/integration/test_upgrade.py. Each endpoint is stopped after. These tests
-run in CI (never skipped there). What moto cannot check is listed in the README (Local mode) and next to
-each check.
+of a layer (each checks it with boto3); tests/integration/test_replan.py re-plans it, the release path
+then changes it, and tests/integration/test_teardown.py destroys it, in that order, last. ``upgrade``: on
+another endpoint, the previous layout (tests/stacks/previous_layout/dev.local.tf.json, main before
+components owned their security groups), then today's code planned and applied over its state, for
+tests/integration/test_upgrade.py; the pull-request plans (tests/integration/test_pr_comment.py) are made
+over that upgraded state, which only they read. Each endpoint is stopped after. These tests run in CI
+(never skipped there). What moto cannot check is listed in the README (Local mode) and next to each check.
 """
 
 from __future__ import annotations
@@ -57,9 +58,14 @@ class Deployment:
 
 @dataclass(frozen=True)
 class Upgrade:
+    server: LocalServer
     plan: list[dict[str, Any]]
     """``resource_changes`` of today's code planned over the previous layout's deployed state."""
     stack_dir: Path
+    """Today's code, applied over that state: the endpoint now holds dev as a first deploy would."""
+
+    def client(self, service: str) -> Any:
+        return boto_client(self.server.url, service, DEV.region)
 
 
 def local_endpoint(work: Path) -> tuple[LocalServer, str]:
@@ -135,30 +141,48 @@ def upgrade(tmp_path_factory: pytest.TempPathFactory, tf_cli_config: Path) -> It
         terraform = today(server, work, tf_cli_config)
         plan = terraform.planned_changes()
         terraform.apply()  # the moves and changes apply, not only plan
-        yield Upgrade(plan, terraform.stack_dir)
+        yield Upgrade(server, plan, terraform.stack_dir)
     finally:
         stop_server(server)
 
 
 # Tests that share one applied stack run in one pytest-xdist worker (`--dist loadgroup` in pyproject), so
-# each stack is applied once per run while the other worker runs everything else alongside its waits.
+# each stack is applied once per run while the other workers run everything else alongside its waits. The
+# groups are listed longest first (bench/RESULTS.md, "2026-12-08, issue 22"): with `--no-loadscope-reorder`
+# the workers take them in this order, ahead of the unit tests, so the longest chain starts at once.
 GROUPS = {
     "deployment": "dev-deployment",
     "upgrade": "upgrade",
-    "bootstrap": "state-bootstrap",
     "adopted": "adoption",
     "refusals": "adoption",
     "ci_access": "ci-roles",
     "small": "state-locking",
+    "bootstrap": "state-bootstrap",
 }
+HERE = Path(__file__).parent
+RUN_LAST = ("test_replan.py", "test_release_path.py", "test_teardown.py")
+"""The dev deployment's last modules, in this order: the re-plan reads it as applied (no drift), the release
+path then changes it (its applies are not undone), the destroy ends it."""
+
+
+def _group_of(item: pytest.Item) -> str | None:
+    if HERE not in item.path.parents:  # a unit test's own fixture may share a name (tests/stacks: bootstrap)
+        return None
+    return next((g for f, g in GROUPS.items() if f in getattr(item, "fixturenames", ())), None)
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Group each shared deployment's tests; run its re-plan and destroy after every test that reads it."""
+    """Group each shared deployment's tests, put the groups first (longest first), and run the dev
+    deployment's re-plan, release path and destroy after every test that reads it."""
+    order = list(dict.fromkeys(GROUPS.values()))
+
+    def rank(item: pytest.Item) -> tuple[int, int]:
+        group = _group_of(item)
+        last = RUN_LAST.index(item.path.name) + 1 if item.path.name in RUN_LAST else 0
+        return (order.index(group) if group else len(order), last)
+
     for item in items:
-        for fixture, group in GROUPS.items():
-            if fixture in getattr(item, "fixturenames", ()):
-                item.add_marker(pytest.mark.xdist_group(group))
-                break
-    items.sort(key=lambda item: item.path.name == "test_teardown.py")
+        if group := _group_of(item):
+            item.add_marker(pytest.mark.xdist_group(group))
+    items.sort(key=rank)

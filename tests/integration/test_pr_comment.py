@@ -1,10 +1,11 @@
-"""The pull-request comment and its stateful guard on real plans of the shared dev deployment.
+"""The pull-request comment and its stateful guard on real plans of a deployed dev stack.
 
-Four plans against the deployed dev stack, none applied: the same code (no change), a change in
-place (backup retention), a database replacement forced by a config change (``db_name`` cannot be
-updated), and a plan that fails (the state lock is held). The checked-in example comment
-(docs/pr-comment-example.md, from tests/tooling/fixtures/pr_comment) must summarize like these plans;
-``HEALTHTECH_REFRESH_PR_EXAMPLE=1`` rewrites those fixtures from them.
+Four plans against dev as the upgrade left it (today's code applied over the previous layout's state, on
+the upgrade's endpoint: the same resources as a first deploy of today's code), none applied: the same
+code (no change), a change in place (backup retention), a database replacement forced by a config change
+(``db_name`` cannot be updated), and a plan that fails (the state lock is held). The checked-in example
+comment (docs/pr-comment-example.md, from tests/tooling/fixtures/pr_comment) must summarize like these
+plans; ``HEALTHTECH_REFRESH_PR_EXAMPLE=1`` rewrites those fixtures from them.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import pytest
 from config import ENVIRONMENTS, EnvironmentConfig, validate
 from config.account import in_local_account, state_bucket
 from config.naming import stack_name
-from tests.integration.conftest import LOCAL_DOMAIN, LOCAL_ZONE, Deployment
+from tests.integration.conftest import LOCAL_DOMAIN, LOCAL_ZONE, Upgrade
 from tests.tooling.test_pr_comment import FIXTURES, shape
 from tooling.plan_summary import ERROR_LOG, PLAN_JSON, PLAN_TEXT, Action, StatefulType, load
 from tooling.pr_comment import OVERRIDE_LABEL, main, save_plan
@@ -31,7 +32,7 @@ DEV = ENVIRONMENTS["dev"]
 LOCK_ID = f"{state_bucket(in_local_account(DEV))}/{DEV.state.key_prefix}/dev/terraform.tfstate"
 
 
-def _config(deployment: Deployment, **database: object) -> EnvironmentConfig:
+def _config(**database: object) -> EnvironmentConfig:
     """dev as deployed (local account, its domain in the local zone), with ``database`` settings changed."""
     local = in_local_account(DEV)
     config = dataclasses.replace(
@@ -43,27 +44,27 @@ def _config(deployment: Deployment, **database: object) -> EnvironmentConfig:
     return config
 
 
-def _save(deployment: Deployment, cli: Path, work: Path, scenario: str, config: EnvironmentConfig) -> Path:
+def _save(deployed: Upgrade, cli: Path, work: Path, scenario: str, config: EnvironmentConfig) -> Path:
     from main import synthesize
 
     outdir = work / f"cdktf-{scenario}"
-    synthesize([config], outdir, local_endpoint=deployment.server.url)
+    synthesize([config], outdir, local_endpoint=deployed.server.url)
     lock_timeout = "0s" if scenario == "failed" else "60s"
     save_plan(outdir / "stacks" / stack_name(config.name), cli, work / "plans" / scenario, lock_timeout=lock_timeout)
     return work / "plans" / scenario
 
 
 @pytest.fixture(scope="module")
-def plans(deployment: Deployment, tf_cli_config: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def plans(upgrade: Upgrade, tf_cli_config: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("pr-comment")
-    _save(deployment, tf_cli_config, work, "unchanged", _config(deployment))
-    _save(deployment, tf_cli_config, work, "in-place", _config(deployment, backup_retention_days=2))
-    _save(deployment, tf_cli_config, work, "replace-db", _config(deployment, database_name="healthtech_v2"))
-    dynamodb = deployment.client("dynamodb")
+    _save(upgrade, tf_cli_config, work, "unchanged", _config())
+    _save(upgrade, tf_cli_config, work, "in-place", _config(backup_retention_days=2))
+    _save(upgrade, tf_cli_config, work, "replace-db", _config(database_name="healthtech_v2"))
+    dynamodb = upgrade.client("dynamodb")
     held = {"ID": "5f0c", "Operation": "OperationTypeApply", "Who": "deployer@ci", "Version": "1.11.4", "Path": LOCK_ID}
     dynamodb.put_item(TableName=DEV.state.lock_table, Item={"LockID": {"S": LOCK_ID}, "Info": {"S": json.dumps(held)}})
     try:
-        _save(deployment, tf_cli_config, work, "failed", _config(deployment))
+        _save(upgrade, tf_cli_config, work, "failed", _config())
     finally:
         dynamodb.delete_item(TableName=DEV.state.lock_table, Key={"LockID": {"S": LOCK_ID}})
     return work / "plans"

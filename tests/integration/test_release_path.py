@@ -6,7 +6,8 @@ puts the service on a new revision of the template with image ``:rev1``; a chang
 config (the task's memory, through ``dataclasses.replace`` and a re-synth) is applied, which updates
 the release project's ``TEMPLATE_TASK_DEFINITION``; the next release (``:rev2``) runs a revision with
 both the new memory and the new image; the rollback command puts the service back on the previous
-revision. The deployment is then re-applied from today's code, so test_teardown's re-plan sees no drift.
+revision. Its changes are left for the destroy: it runs after the re-plan (tests/integration/conftest.py,
+RUN_LAST), so no apply is spent putting the deployment back.
 
 moto runs no task and pulls no image: its services report the desired count as running at once, and its
 deployments keep the state they were created in (the release waits as ECS's services_stable waiter
@@ -131,7 +132,6 @@ def test_each_release_carries_the_template_as_code_defines_it_and_rollback_retur
     ecs, out = deployment.client("ecs"), deployment.outputs
     repository = out["ECRRepositoryUrl"]
     template = _project_variables(deployment)["TEMPLATE_TASK_DEFINITION"]
-    before = (_service(deployment)["desiredCount"], _min_capacity(deployment))
     # A fresh environment: no task, autoscaling floor 0, as the stack creates them (set again here, since the
     # stack ignores both after creation and an earlier test may have moved them).
     ecs.update_service(cluster=out["ECSClusterName"], service=out["ECSServiceName"], desiredCount=0)
@@ -141,42 +141,30 @@ def test_each_release_carries_the_template_as_code_defines_it_and_rollback_retur
         ScalableDimension="ecs:service:DesiredCount",
         MinCapacity=0,
     )
-    try:
-        first = _release(deployment, f"{repository}:rev1")
-        # The migration ran first, once, as its own task definition with the release's image.
-        (migration,) = _migrations(deployment)
-        migrate_definition = ecs.describe_task_definition(taskDefinition=migration["taskDefinitionArn"])
-        (migrate,) = migrate_definition["taskDefinition"]["containerDefinitions"]
-        assert migrate_definition["taskDefinition"]["family"] == NAMES.name(Kind.MIGRATE_TASK)
-        assert migrate["image"] == f"{repository}:rev1" and migrate["command"] == ["python", "-m", "app.migrate"]
-        service = _service(deployment)
-        assert (service["taskDefinition"], service["desiredCount"]) == (first, DEV.compute.desired_count)
-        assert _min_capacity(deployment) == DEV.compute.min_capacity
-        definition, app = _container(deployment, first)
-        assert app["image"] == f"{repository}:rev1" and definition["memory"] == str(DEV.compute.memory_mib)
-        assert _container(deployment, template)[1]["image"].endswith(f":{DEV.compute.image_tag}")
+    first = _release(deployment, f"{repository}:rev1")
+    # The migration ran first, once, as its own task definition with the release's image.
+    (migration,) = _migrations(deployment)
+    migrate_definition = ecs.describe_task_definition(taskDefinition=migration["taskDefinitionArn"])
+    (migrate,) = migrate_definition["taskDefinition"]["containerDefinitions"]
+    assert migrate_definition["taskDefinition"]["family"] == NAMES.name(Kind.MIGRATE_TASK)
+    assert migrate["image"] == f"{repository}:rev1" and migrate["command"] == ["python", "-m", "app.migrate"]
+    service = _service(deployment)
+    assert (service["taskDefinition"], service["desiredCount"]) == (first, DEV.compute.desired_count)
+    assert _min_capacity(deployment) == DEV.compute.min_capacity
+    definition, app = _container(deployment, first)
+    assert app["image"] == f"{repository}:rev1" and definition["memory"] == str(DEV.compute.memory_mib)
+    assert _container(deployment, template)[1]["image"].endswith(f":{DEV.compute.image_tag}")
 
-        # A template change in code reaches the release project with the apply, and the next release.
-        _apply(deployment, tf_cli_config, tmp_path / "changed", _changed_memory())
-        changed_template = _project_variables(deployment)["TEMPLATE_TASK_DEFINITION"]
-        assert changed_template != template
-        second = _release(deployment, f"{repository}:rev2")
-        assert _service(deployment)["taskDefinition"] == second
-        assert len(_migrations(deployment)) == 2  # each release migrates (app.migrate is idempotent)
-        definition, app = _container(deployment, second)
-        assert (definition["memory"], app["image"]) == (str(CHANGED_MEMORY), f"{repository}:rev2")
+    # A template change in code reaches the release project with the apply, and the next release.
+    _apply(deployment, tf_cli_config, tmp_path / "changed", _changed_memory())
+    changed_template = _project_variables(deployment)["TEMPLATE_TASK_DEFINITION"]
+    assert changed_template != template
+    second = _release(deployment, f"{repository}:rev2")
+    assert _service(deployment)["taskDefinition"] == second
+    assert len(_migrations(deployment)) == 2  # each release migrates (app.migrate is idempotent)
+    definition, app = _container(deployment, second)
+    assert (definition["memory"], app["image"]) == (str(CHANGED_MEMORY), f"{repository}:rev2")
 
-        # One command back to the revision before; the template revisions are never candidates.
-        assert rollback(ecs, target_of("dev"), poll_seconds=1) == (second, first)
-        assert _service(deployment)["taskDefinition"] == first
-    finally:
-        # Leave the deployment as found: today's code (the template as the code defines it), its counts.
-        deployment.terraform.apply()
-        ecs.update_service(cluster=out["ECSClusterName"], service=out["ECSServiceName"], desiredCount=before[0])
-        deployment.client("application-autoscaling").register_scalable_target(
-            ServiceNamespace="ecs",
-            ResourceId=f"service/{out['ECSClusterName']}/{out['ECSServiceName']}",
-            ScalableDimension="ecs:service:DesiredCount",
-            MinCapacity=before[1],
-        )
-    assert _project_variables(deployment)["TEMPLATE_TASK_DEFINITION"] not in (template, changed_template)
+    # One command back to the revision before; the template revisions are never candidates.
+    assert rollback(ecs, target_of("dev"), poll_seconds=1) == (second, first)
+    assert _service(deployment)["taskDefinition"] == first

@@ -1,4 +1,4 @@
-"""Re-plan (no drift) and destroy (nothing left) of the shared deployment; runs last."""
+"""Destroy of the shared deployment (nothing left); runs last (tests/integration/conftest.py, RUN_LAST)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,6 @@ from tooling.local_leftovers import destroy_checked, leftovers
 
 pytestmark = pytest.mark.integration
 DEV = ENVIRONMENTS["dev"]
-
-
-def test_replan_shows_no_drift(deployment: Deployment) -> None:
-    started = time.monotonic()
-    assert deployment.terraform.plan_exit_code() == 0
-    deployment.seconds["plan"] = time.monotonic() - started
 
 
 def test_destroy_leaves_nothing_behind(deployment: Deployment) -> None:
