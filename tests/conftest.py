@@ -123,11 +123,30 @@ def checkov_scans(stack_docs: dict[str, dict[str, Any]]) -> dict[str, StackScan]
 INTEGRATION = Path(__file__).parent / "integration"
 
 
+INTEGRATION_WORKERS = 4
+"""Workers for a run with the integration tests: their groups overlap in the endpoint's waits (pyproject)."""
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: :data:`INTEGRATION_WORKERS`, or one worker per core for the unit tests alone (``-m "not
+    integration"``): CPU-bound, they do the same work with fewer jsii kernels and session synths to start."""
+    unit_only = "not integration" in (config.option.markexpr or "")
+    return (os.cpu_count() or 2) if unit_only else INTEGRATION_WORKERS
+
+
+SHARED_SCAN = "checkov_scans"
+"""The session fixture that runs checkov over every stack (~5 s of CPU): the modules using it share a worker."""
+
+
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Each unit-test module runs in one pytest-xdist worker (`--dist loadgroup`), so its module-scoped
     fixtures (the variant stacks a module builds and synthesizes) are built once, not once per worker
-    that happens to get one of its tests. tests/integration groups its tests by shared deployment."""
+    that happens to get one of its tests; the modules that read the session's checkov scan run in one
+    worker too, so checkov scans every stack once per run. tests/integration groups its tests by shared
+    deployment."""
+    scanning = {item.path for item in items if SHARED_SCAN in getattr(item, "fixturenames", ())}
     for item in items:
         if INTEGRATION not in item.path.parents:
-            item.add_marker(pytest.mark.xdist_group(f"module:{item.path.relative_to(INTEGRATION.parent)}"))
+            group = "checkov-scan" if item.path in scanning else f"module:{item.path.relative_to(INTEGRATION.parent)}"
+            item.add_marker(pytest.mark.xdist_group(group))
