@@ -148,14 +148,16 @@ class DeployScope:
         return permissions_boundary_arn(self.partition, self.account_id, self.environment)
 
     @property
+    def domain(self) -> str | None:
+        """``domain_name`` lowercase without a trailing dot, as ACM and Route 53 compare names."""
+        return self.domain_name.lower().rstrip(".") if self.domain_name else None
+
+    @property
     def record_names(self) -> list[str]:
         """The Route 53 record names the stack writes: the alias record and ACM's DNS validation records
         (``_<token>.{domain}``; ACM user guide, "DNS validation"), lowercase without the trailing dot as
         ``route53:ChangeResourceRecordSetsNormalizedRecordNames`` compares them."""
-        if self.domain_name is None:
-            return []
-        domain = self.domain_name.lower().rstrip(".")
-        return [domain, f"_*.{domain}"]
+        return [self.domain, f"_*.{self.domain}"] if self.domain else []
 
     def named_resources(self) -> list[str]:
         """Resources whose ARN holds the environment's name: ``healthtech-{type}-{env}`` and kin."""
@@ -337,7 +339,7 @@ def deploy_statements(state: StateAccess, scope: DeployScope) -> list[Statement]
             condition={"StringEquals": {"iam:AWSServiceName": list(SERVICE_LINKED_ROLE_SERVICES)}},
         ),
         Statement(sid="UnscopedActions", actions=list(UNSCOPED_ACTIONS), resources="*"),
-        *_route53_statements(scope),
+        *_domain_statements(scope),
         *role_statements(scope),
         Statement(
             sid="NeverTouchOtherEnvironmentsScalableTargets",
@@ -359,12 +361,22 @@ def deploy_statements(state: StateAccess, scope: DeployScope) -> list[Statement]
     ]
 
 
-def _route53_statements(scope: DeployScope) -> list[Statement]:
+def _domain_statements(scope: DeployScope) -> list[Statement]:
     """Records of the environment's own name and its certificate's validation names, in any zone: the
     zone is made outside the stacks, so its id is unknown here (Route 53 developer guide, "Using IAM
-    policy conditions for fine-grained access control", ChangeResourceRecordSetsNormalizedRecordNames)."""
+    policy conditions for fine-grained access control", ChangeResourceRecordSetsNormalizedRecordNames).
+    Certificates for that name only (ACM user guide, "Use condition keys with ACM": ``acm:DomainNames``,
+    every name of a RequestCertificate, ArrayOfString); none for an environment that serves no name."""
+    certificates = Statement(
+        sid="RequestCertificatesForOwnNameOnly",
+        actions="acm:RequestCertificate",
+        resources="*",
+        effect=Effect.DENY,
+        # ForAnyValue with a negated operator: true when any requested name is not the environment's own.
+        condition=({"ForAnyValue:StringNotEquals": {"acm:DomainNames": [scope.domain]}} if scope.domain else None),
+    )
     if not scope.record_names:
-        return []
+        return [certificates]
     return [
         Statement(
             sid="ChangeOwnRecords",
@@ -373,7 +385,8 @@ def _route53_statements(scope: DeployScope) -> list[Statement]:
             condition={
                 "ForAllValues:StringLike": {"route53:ChangeResourceRecordSetsNormalizedRecordNames": scope.record_names}
             },
-        )
+        ),
+        certificates,
     ]
 
 
@@ -392,6 +405,10 @@ ANY_RESOURCE_REASONS: dict[str, str] = {
     ),
     "NeverTouchOtherEnvironmentsScalableTargets": (
         "a Deny of any scaling change to a scalable target that carries another environment's tag"
+    ),
+    "RequestCertificatesForOwnNameOnly": (
+        "a Deny of certificate requests for any name but the environment's own (acm:RequestCertificate has "
+        "no resource type: the names are in the acm:DomainNames condition)"
     ),
 }
 

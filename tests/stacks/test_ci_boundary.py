@@ -139,12 +139,21 @@ def test_no_deploy_role_reaches_records_scaling_or_alarms_of_another_environment
     anywhere = [a for s in statements if s["Effect"] == "Allow" and s.get("Resource") == "*" for a in _actions(s)]
     assert not [a for a in anywhere if a.startswith("route53:Change")]
     domain = ENVIRONMENTS[env].load_balancer.domain_name
+    certificates = by_sid["RequestCertificatesForOwnNameOnly"]
+    assert (certificates["Effect"], certificates["Action"], certificates["Resource"]) == (
+        "Deny",
+        "acm:RequestCertificate",
+        "*",
+    )
     if domain is None:
         assert "ChangeOwnRecords" not in by_sid
         assert not [a for s in statements for a in _actions(s) if a == "route53:ChangeResourceRecordSets"]
+        assert "Condition" not in certificates  # no name to serve: no certificate to request
     else:
         names = by_sid["ChangeOwnRecords"]["Condition"]["ForAllValues:StringLike"]
         assert names == {"route53:ChangeResourceRecordSetsNormalizedRecordNames": [domain, f"_*.{domain}"]}
+        # A certificate for the environment's own name and no other (another environment's, a wildcard).
+        assert certificates["Condition"] == {"ForAnyValue:StringNotEquals": {"acm:DomainNames": [domain]}}
     # Scaling: any target but one another environment's tag marks.
     deny = by_sid["NeverTouchOtherEnvironmentsScalableTargets"]
     assert deny["Effect"] == "Deny" and deny["Action"] == "application-autoscaling:*"
