@@ -29,10 +29,11 @@ GO_GC_PERCENT = "400"
 
 Both are Go programs that allocate heavily while they decode the AWS provider's ~1,500 schemas and
 diff 139 resources, and at Go's default (100) the collector runs many times per command. At 400 a plan
-of dev costs ~20% less CPU (empty state 16.2 -> 12.5 s, deployed state 21.3 -> 17.1 s, two runs each),
+of dev costs ~20% less CPU (empty state 16.3 -> 12.5 s, deployed state 21.3 -> 17.1 s, two runs each),
 and the whole test suite 881 -> 675 s of CPU, for ~200 MB more peak memory per provider process (315 ->
-523 MB). ``off`` is slower (the heap outgrows the caches); 800 saves ~7% more for another 150 MB.
-Measured in bench/RESULTS.md ("2026-12-08, issue 22: Go's collector")."""
+523 MB). ``off`` is slower (the heap outgrows the caches); 800 saved nothing more over the whole suite
+(the provider's CPU 220.6 -> 218.5 s, more system time) for another 150 MB. Measured in bench/RESULTS.md
+("2026-12-08, issue 22: Go's collector, the groups' order, the unit suite's workers")."""
 
 
 class MirrorError(RuntimeError):
