@@ -29,7 +29,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from components.compliance import Suppression, blocks, suppressions
+from tooling import quiet_jsii
+
+quiet_jsii()  # before components starts the jsii runtime: no Node banner in the command's output
+
+from components.compliance import Suppression, blocks, suppressions  # noqa: E402  (after quiet_jsii)
 
 STACK_FILE = "cdk.tf.json"
 CHECKOV_ARGS = ("--framework", "terraform_json", "--output", "json", "--skip-download")
@@ -123,11 +127,15 @@ def run_checkov(directory: Path) -> dict[str, Any]:
     return report
 
 
+class NoStacksError(FileNotFoundError):
+    """A cdktf output directory without synthesized stacks: the commands say so and exit 2."""
+
+
 def load_stacks(outdir: Path) -> dict[str, dict[str, Any]]:
     """The synthesized JSON of every stack in a cdktf output directory, by stack name."""
     docs = {p.parent.name: json.loads(p.read_text()) for p in sorted((outdir / "stacks").glob(f"*/{STACK_FILE}"))}
     if not docs:
-        raise FileNotFoundError(f"no stacks in {outdir}/stacks; synthesize first (python main.py)")
+        raise NoStacksError(f"no stacks in {outdir}/stacks; synthesize first (python main.py)")
     return docs
 
 
@@ -165,6 +173,14 @@ def scan_stacks(docs: dict[str, dict[str, Any]]) -> dict[str, StackScan]:
 
 
 def main(argv: list[str]) -> int:
+    try:
+        return _main(argv)
+    except NoStacksError as error:
+        print(f"checkov_scan: {error}", file=sys.stderr)
+        return 2
+
+
+def _main(argv: list[str]) -> int:
     if argv[:1] == ["--prepare"]:
         # For other checkov runs (e.g. the PR workflow's SARIF report): the same input the gate scans.
         target, outdir = Path(argv[1]), Path(argv[2] if len(argv) > 2 else "cdktf.out")

@@ -20,9 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from components.compliance import ANY_RESOURCE, annotations_of, blocks
-from config.naming import stack_name
-from tooling.checkov_scan import StackScan, load_stacks, scan_stacks
+from tooling import quiet_jsii
+
+quiet_jsii()  # before components starts the jsii runtime: no Node banner in the command's output
+
+from components.compliance import ANY_RESOURCE, annotations_of, blocks  # noqa: E402  (after quiet_jsii)
+from config.naming import stack_name  # noqa: E402
+from tooling.checkov_scan import StackScan, load_stacks, scan_stacks  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "docs" / "compliance.md"

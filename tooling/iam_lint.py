@@ -40,7 +40,7 @@ from tooling import quiet_jsii
 quiet_jsii()
 
 from components.compliance import lint_explanations, policy_documents_of  # noqa: E402  (after quiet_jsii)
-from tooling.checkov_scan import load_stacks  # noqa: E402
+from tooling.checkov_scan import NoStacksError, load_stacks  # noqa: E402
 
 with warnings.catch_warnings():  # parliament 1.6.4 imports setuptools' deprecated pkg_resources
     warnings.simplefilter("ignore", UserWarning)
@@ -275,7 +275,11 @@ def synthesized(directory: Path) -> dict[str, dict[str, Any]]:
 
 def main(argv: list[str]) -> int:
     if argv:
-        docs = load_stacks(Path(argv[0]))
+        try:
+            docs = load_stacks(Path(argv[0]))
+        except NoStacksError as error:
+            print(f"iam_lint: {error}", file=sys.stderr)
+            return 2
     else:
         with tempfile.TemporaryDirectory(prefix="iam-lint-") as scratch:
             docs = synthesized(Path(scratch))

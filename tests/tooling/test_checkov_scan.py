@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -145,3 +147,16 @@ def test_checkov_still_needs_the_moved_workaround(synthesized_app: tuple, tmp_pa
         timeout=300,
     )
     assert result.returncode != 0 and "Exception traceback" in result.stderr, result.stderr[-500:]
+
+
+def test_a_directory_without_stacks_is_refused_without_a_traceback(tmp_path: Path) -> None:
+    # Both gates' commands, run as CI runs them, with jsii's Node banner variables unset.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JSII_SILENCE_WARNING")}
+    for module in ("tooling.checkov_scan", "tooling.iam_lint"):
+        result = subprocess.run(
+            [sys.executable, "-m", module, str(tmp_path)], capture_output=True, text=True, timeout=120, env=env
+        )
+        assert result.returncode == 2, (module, result.stderr[-2000:])
+        message = f"{module.split('.')[1]}: no stacks in {tmp_path}/stacks; synthesize first (python main.py)\n"
+        assert result.stderr == message, (module, result.stderr[-2000:])
+        assert result.stdout == ""
